@@ -1,0 +1,207 @@
+/*
+ * alloc.c — allocation: a per-mutator cache of one span per span class,
+ * refilled from swept partial spans, then by sweeping, then from the page
+ * heap.  Allocation is where the collector gets its turns: the trigger is
+ * checked on refill, assists are charged during mark, gcevery counts here.
+ *
+ * The order of work in gc_alloc matters: collector work (gcevery, assists)
+ * runs before the slot is chosen, because it may terminate mark and hand
+ * the cached spans to the sweeper.
+ */
+#include "gc/gc.h"
+
+#include <stdlib.h>
+
+/* Next free slot at or after freeindex, or -1; allocbits are the truth. */
+static inline int64_t span_next_free(gc_span *s)
+{
+	uint32_t i = s->freeindex;
+	while (i < s->nelems) {
+		uint64_t w = ~s->allocbits[i >> 6] >> (i & 63);
+		if (w) {
+			uint32_t j = i + (uint32_t)__builtin_ctzll(w);
+			if (j >= s->nelems)
+				break;
+			s->freeindex = j + 1;
+			return j;
+		}
+		i = (i | 63) + 1;
+	}
+	s->freeindex = s->nelems;
+	return -1;
+}
+
+void gc_mcache_release(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	for (uint32_t sc = 0; sc < GC_NSPANCLASS; sc++) {
+		gc_span *s = gc->cache.alloc[sc];
+		if (!s)
+			continue;
+		s->in_cache = false;
+		gc_list_push(s->nalloc < s->nelems ? &gc->partial[sc] : &gc->full[sc], s);
+		gc->cache.alloc[sc] = NULL;
+	}
+}
+
+static MG_NORETURN void alloc_failed(mg_runtime *rt, size_t bytes)
+{
+	rt_out_of_memory(rt, bytes);
+}
+
+/* Pages for a new span.  A refusal caused by the memory limit gets one full
+ * collection (and the scavenger) before it is fatal; an injected failure
+ * (failalloc) is fatal at once, like the OS refusing. */
+static gc_span *span_alloc_or_collect(mg_runtime *rt, uint32_t npages)
+{
+	gc_state *gc = gc_of(rt);
+	gc_span *s = gc_span_alloc(rt, npages);
+	if (s)
+		return s;
+	if ((rt->cfg.failalloc && gc->os_requests == rt->cfg.failalloc) || gc->in_gc)
+		alloc_failed(rt, (size_t)npages * GC_PAGE_SIZE);
+	gc_full_cycle(rt, false);
+	gc_heap_scavenge(rt, 0);
+	s = gc_span_alloc(rt, npages);
+	if (!s)
+		alloc_failed(rt, (size_t)npages * GC_PAGE_SIZE);
+	return s;
+}
+
+static gc_span *refill(mg_runtime *rt, uint32_t sc)
+{
+	gc_state *gc = gc_of(rt);
+	gc_span *old = gc->cache.alloc[sc];
+	if (old) {
+		old->in_cache = false;
+		gc_list_push(&gc->full[sc], old);
+		gc->cache.alloc[sc] = NULL;
+	}
+	if (gc->phase == GC_SWEEP)
+		gc_sweep_proportional(rt);
+	gc_maybe_start(rt);
+	gc_span *s = gc->partial[sc].first;
+	if (s) {
+		gc_list_remove(&gc->partial[sc], s);
+	} else if ((s = gc_sweep_for_class(rt, sc)) != NULL) {
+		/* swept and detached by the sweeper */
+	} else {
+		s = span_alloc_or_collect(rt, gc_class_npages(sc >> 1));
+		gc_span_init_small(s, sc);
+		s->sweepgen = gc->sweepgen;
+	}
+	s->in_cache = true;
+	gc->cache.alloc[sc] = s;
+	return s;
+}
+
+/* Bookkeeping common to small and large objects once a slot is chosen. */
+static inline void *slot_finish(mg_runtime *rt, gc_span *s, uint32_t idx, uint32_t size, rt_typeinfo *ti,
+                                bool array, uint32_t len)
+{
+	gc_state *gc = gc_of(rt);
+	uintptr_t slot = gc_slot_addr(s, idx);
+	gc_bit_set(s->allocbits, idx);
+	s->nalloc++;
+	gc_unpoison((void *)slot, size);
+	if (s->needzero)
+		memset((void *)slot, 0, size);
+	*(uint64_t *)slot = gc_hdr_make(ti->id, array, len);
+	void *obj = (void *)(slot + GC_HDR_SIZE);
+	gc->heap_live += s->elem_size;
+	if (!s->noscan)
+		gc->heap_scan += s->elem_size;
+	gc->stats.total_alloc += s->elem_size;
+	gc->stats.total_objects++;
+	if (gc->phase == GC_MARK) {
+		/* inv.alloc-black: a new object holds nothing the marker could miss.
+		 * Types with a scan hook are queued so the hook sees them too. */
+		gc_bit_set(s->markbits, idx);
+		gc->cur.heap2 += s->elem_size;
+		gc->cur.alloc_during_mark += s->elem_size;
+		if (RT_UNLIKELY(ti->t->scanned != NULL) && !ti->noscan)
+			gc_push(rt, obj, 0);
+	}
+	return obj;
+}
+
+void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
+{
+	gc_state *gc = gc_of(rt);
+	if (RT_UNLIKELY(n > UINT32_MAX || (n && ti->elem_size > (SIZE_MAX - GC_HDR_SIZE) / n)))
+		mg_panic(rt, "runtime error: makeslice: len out of range");
+	if (RT_UNLIKELY(gc->in_gc))
+		mg_fatal(rt, "allocation during garbage collection");
+	size_t bytes = GC_HDR_SIZE + (size_t)ti->elem_size * n;
+	bytes = (bytes + 7) & ~(size_t)7;
+
+	if (RT_UNLIKELY(rt->cfg.gcevery) && ++gc->alloc_count % rt->cfg.gcevery == 0)
+		gc_full_cycle(rt, false);
+	if (gc->phase == GC_MARK)
+		gc_assist(rt, bytes);
+
+	if (RT_LIKELY(bytes <= GC_MAX_SMALL)) {
+		uint32_t sc = gc_size_to_class(bytes) * 2 + (ti->noscan ? 1 : 0);
+		gc_span *s = gc->cache.alloc[sc];
+		int64_t idx = s ? span_next_free(s) : -1;
+		if (RT_UNLIKELY(idx < 0)) {
+			s = refill(rt, sc);
+			idx = span_next_free(s);
+			if (idx < 0)
+				mg_fatal(rt, "refilled span has no free slot");
+		}
+		return slot_finish(rt, s, (uint32_t)idx, (uint32_t)bytes, ti, array, (uint32_t)n);
+	}
+
+	/* Large object: its own span. */
+	if (gc->phase == GC_SWEEP)
+		gc_sweep_proportional(rt);
+	gc_maybe_start(rt);
+	uint32_t npages = (uint32_t)((bytes + GC_PAGE_SIZE - 1) >> GC_PAGE_SHIFT);
+	if ((size_t)npages << GC_PAGE_SHIFT < bytes)
+		mg_panic(rt, "runtime error: makeslice: len out of range");
+	gc_span *s = span_alloc_or_collect(rt, npages);
+	gc_span_init_large(s, ti->noscan);
+	s->sweepgen = gc->sweepgen;
+	gc_list_push(&gc->full[s->spanclass], s);
+	return slot_finish(rt, s, 0, (uint32_t)(bytes > UINT32_MAX ? UINT32_MAX : bytes), ti, array, (uint32_t)n);
+}
+
+/* ---- public allocation API ---------------------------------------------- */
+
+void *mg_alloc(mg_runtime *rt, const mg_type *t)
+{
+	return gc_alloc(rt, rt_type_register(rt, t), false, 1);
+}
+
+void *mg_alloc_array(mg_runtime *rt, const mg_type *elem, size_t n)
+{
+	return gc_alloc(rt, rt_type_register(rt, elem), true, n);
+}
+
+void *mg_alloc_bytes(mg_runtime *rt, size_t n)
+{
+	return gc_alloc(rt, rt_type_register(rt, &mg_type_bytes), true, n);
+}
+
+mg_string mg_string_new(mg_runtime *rt, const char *bytes, size_t len)
+{
+	if (len == 0)
+		return (mg_string){NULL, 0};
+	char *p = mg_alloc_bytes(rt, len);
+	memcpy(p, bytes, len);
+	return (mg_string){p, len};
+}
+
+const mg_type *mg_typeof(mg_runtime *rt, const void *p, size_t *len)
+{
+	gc_state *gc = gc_of(rt);
+	uint32_t idx;
+	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
+	if (!s || !gc_bit(s->allocbits, idx))
+		return NULL;
+	uint64_t h = *(uint64_t *)gc_slot_addr(s, idx);
+	if (len)
+		*len = gc_hdr_is_array(h) ? gc_hdr_len(h) : 1;
+	return rt_type_byid(rt, gc_hdr_type(h))->t;
+}

@@ -1,0 +1,313 @@
+/*
+ * cycle.c — the phase machine, mg_open/mg_close, mg_gc, safepoints,
+ * statistics and the gctrace line.
+ *
+ * Who runs what:
+ *   trigger (allocation refill)  → gc_start_cycle: sweep termination pause
+ *   allocation during MARK       → gc_assist: slices charged to the allocator
+ *   mg_safepoint during MARK     → background slices, up to 25 % of the time
+ *   mark work exhausted          → gc_mark_done: mark termination pause
+ *   mg_gc, gcevery               → gc_full_cycle
+ *   gcstoptheworld=1             → the whole mark inside one pause
+ * gc->in_gc guards against reentry: the collector never allocates on the
+ * heap and never runs a cycle from inside one.
+ */
+#include "gc/gc.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+static const char *const phase_names[] = {
+#define GC_X_NAME(v, s) [v] = s,
+	GC_PHASE_LIST(GC_X_NAME)
+#undef GC_X_NAME
+};
+
+const char *mg_phase_name(int phase)
+{
+	return phase >= 0 && phase < GC_NPHASES ? phase_names[phase] : "?";
+}
+
+static void record_pause(gc_state *gc, uint64_t ns)
+{
+	gc->stats.pause_total_ns += ns;
+	if (ns > gc->stats.pause_max_ns)
+		gc->stats.pause_max_ns = ns;
+}
+
+void gc_on_slice(mg_runtime *rt, uint64_t ns)
+{
+	gc_state *gc = gc_of(rt);
+	gc->stats.mark_slices++;
+	if (ns > gc->stats.mark_slice_max_ns)
+		gc->stats.mark_slice_max_ns = ns;
+}
+
+/* ---- the gctrace line (DESIGN.md §5, Go 1.19's format) ------------------ */
+
+/* Go's fmtNSAsMS: whole milliseconds from 10 ms up; below, two significant
+ * digits with at most three decimals ("0.012", "0.12", "1.2"). */
+void gc_format_ms(char *buf, size_t n, uint64_t ns)
+{
+	if (ns >= 10000000) {
+		snprintf(buf, n, "%" PRIu64, ns / 1000000);
+		return;
+	}
+	uint64_t x = ns / 1000;
+	if (x == 0) {
+		snprintf(buf, n, "0");
+		return;
+	}
+	int dec = 3;
+	while (x >= 100) {
+		x /= 10;
+		dec--;
+	}
+	uint64_t p = dec == 3 ? 1000 : dec == 2 ? 100 : dec == 1 ? 10 : 1;
+	if (dec == 0)
+		snprintf(buf, n, "%" PRIu64, x);
+	else
+		snprintf(buf, n, "%" PRIu64 ".%0*" PRIu64, x / p, dec, x % p);
+}
+
+static void print_gctrace(mg_runtime *rt, const gc_cycle *c)
+{
+	gc_state *gc = gc_of(rt);
+	char t[8][32];
+	gc_format_ms(t[0], 32, c->t_mark - c->t_start);
+	gc_format_ms(t[1], 32, c->t_markterm - c->t_mark);
+	gc_format_ms(t[2], 32, c->t_end - c->t_markterm);
+	gc_format_ms(t[3], 32, c->cpu_sweepterm);
+	gc_format_ms(t[4], 32, c->cpu_assist);
+	gc_format_ms(t[5], 32, c->cpu_background);
+	gc_format_ms(t[6], 32, 0); /* idle mark workers: none */
+	gc_format_ms(t[7], 32, c->cpu_markterm);
+	uint64_t since = c->t_start - rt->start_ns;
+	uint64_t elapsed = c->t_end - rt->start_ns;
+	uint64_t util = elapsed ? gc->stats.gc_cpu_ns * 100 / elapsed : 0;
+	rt_trace_line(rt,
+	              "gc %u @%" PRIu64 ".%03" PRIu64 "s %" PRIu64 "%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms cpu, "
+	              "%" PRIu64 "->%" PRIu64 "->%" PRIu64 " MB, %" PRIu64 " MB goal, %" PRIu64 " MB stacks, "
+	              "%" PRIu64 " MB globals, %d P%s\n",
+	              c->n, since / 1000000000, since / 1000000 % 1000, util, t[0], t[1], t[2], t[3], t[4], t[5],
+	              t[6], t[7], c->heap0 >> 20, c->heap1 >> 20, c->heap2 >> 20,
+	              c->goal == UINT64_MAX ? 0 : c->goal >> 20, c->stacks >> 20, c->globals >> 20, 1,
+	              c->forced ? " (forced)" : "");
+}
+
+/* ---- phases ------------------------------------------------------------- */
+
+/* Sweep termination: the first stop-the-world pause of a cycle. */
+void gc_start_cycle(mg_runtime *rt, bool forced)
+{
+	gc_state *gc = gc_of(rt);
+	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
+	gc->in_gc = true;
+	gc->phase = GC_SWEEP_TERMINATION;
+	gc_sweep_all(rt);
+	gc->phase = GC_SWEEP_TERMINATION;
+	memset(&gc->cur, 0, sizeof gc->cur);
+	gc->cur.n = (uint32_t)gc->stats.cycles + 1;
+	gc->cur.forced = forced;
+	gc->cur.t_start = t0;
+	gc->cur.heap0 = gc->heap_live;
+	gc->cur.heap_live_at_trigger = gc->heap_live;
+	gc->cur.goal = gc->pacer.goal;
+	rt->mut.roots_scanned = false;
+	rt->mut.assist_debt = 0;
+	gc->phase = GC_MARK;
+	gc->wb_on = rt->cfg.wb != MG_WB_NONE;
+	/* Hybrid scans roots in the first slice; the others need the snapshot
+	 * (yuasa, none) or a first scan (dijkstra) now. */
+	if (rt->cfg.wb != MG_WB_HYBRID)
+		gc_scan_roots(rt);
+	uint64_t t1 = rt_nanotime(), c1 = rt_cputime();
+	gc->cur.t_mark = t1;
+	gc->cur.cpu_sweepterm = c1 - c0;
+	gc->stats.gc_cpu_ns += c1 - c0;
+	record_pause(gc, t1 - t0);
+	gc->in_gc = false;
+}
+
+/* Mark termination: the second pause.  Called when mark work runs out. */
+void gc_mark_done(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	if (gc->phase != GC_MARK)
+		return;
+	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
+	gc->in_gc = true;
+	gc->phase = GC_MARK_TERMINATION;
+	gc->cur.t_markterm = t0;
+	gc->cur.heap1 = gc->heap_live;
+	if (!rt->mut.roots_scanned || rt->cfg.wb == MG_WB_DIJKSTRA)
+		gc_scan_roots(rt);
+	gc_drain(rt);
+	gc->wb_on = false;
+	if (rt->cfg.checkmark)
+		gc_checkmark(rt);
+	gc_pacer_end_cycle(rt);
+	gc_mcache_release(rt);
+	gc_sweep_prepare(rt); /* phase = SWEEP */
+	gc->stats.cycles++;
+	if (gc->cur.forced)
+		gc->stats.forced_cycles++;
+	gc->stats.heap_marked = gc->cur.heap2;
+	uint64_t t1 = rt_nanotime(), c1 = rt_cputime();
+	gc->cur.t_end = t1;
+	gc->cur.cpu_markterm = c1 - c0;
+	gc->stats.gc_cpu_ns += c1 - c0;
+	gc->stats.assist_cpu_ns += gc->cur.cpu_assist;
+	gc->stats.background_cpu_ns += gc->cur.cpu_background;
+	gc->stats.gc_cpu_ns += gc->cur.cpu_assist + gc->cur.cpu_background;
+	record_pause(gc, t1 - t0);
+	gc->last = gc->cur;
+	gc->in_gc = false;
+	if (rt->cfg.gctrace)
+		print_gctrace(rt, &gc->cur);
+}
+
+/* One background slice, timed and charged as background mark CPU. */
+static bool background_slice(mg_runtime *rt, uint64_t budget)
+{
+	gc_state *gc = gc_of(rt);
+	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
+	gc->in_gc = true;
+	bool empty = gc_mark_slice(rt, budget);
+	gc->in_gc = false;
+	gc->cur.cpu_background += rt_cputime() - c0;
+	gc_on_slice(rt, rt_nanotime() - t0);
+	return empty;
+}
+
+/* gcstoptheworld=1: the mark phase runs inside the pause. */
+static void stw_cycle(mg_runtime *rt, bool forced)
+{
+	gc_state *gc = gc_of(rt);
+	gc_start_cycle(rt, forced);
+	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
+	gc->in_gc = true;
+	gc_drain(rt);
+	gc->in_gc = false;
+	uint64_t t1 = rt_nanotime();
+	gc->cur.cpu_background += rt_cputime() - c0;
+	record_pause(gc, t1 - t0);
+	gc_mark_done(rt);
+	/* The three parts were one pause. */
+	if (gc->cur.t_end - gc->cur.t_start > gc->stats.pause_max_ns)
+		gc->stats.pause_max_ns = gc->cur.t_end - gc->cur.t_start;
+}
+
+void gc_full_cycle(mg_runtime *rt, bool forced)
+{
+	gc_state *gc = gc_of(rt);
+	if (gc->in_gc)
+		return;
+	/* Finish the cycle in progress, as runtime.GC does, then run a whole one. */
+	if (gc->phase == GC_MARK) {
+		while (!background_slice(rt, gc->slice_budget))
+			;
+		gc_mark_done(rt);
+	}
+	if (rt->cfg.stoptheworld) {
+		stw_cycle(rt, forced);
+	} else {
+		gc_start_cycle(rt, forced);
+		while (!background_slice(rt, gc->slice_budget))
+			;
+		gc_mark_done(rt);
+	}
+	if (forced)
+		gc_sweep_all(rt);
+}
+
+void gc_maybe_start(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	if (gc->in_gc || gc->heap_live < gc->pacer.trigger)
+		return;
+	if (gc->phase != GC_OFF && gc->phase != GC_SWEEP)
+		return;
+	if (rt->cfg.stoptheworld)
+		stw_cycle(rt, false);
+	else
+		gc_start_cycle(rt, false);
+}
+
+void mg_gc(mg_runtime *rt)
+{
+	gc_full_cycle(rt, true);
+}
+
+/* Safepoints do the background share of marking: a slice whenever marking
+ * has had less than GC_BG_UTILIZATION of the time since mark began.  The
+ * clock is read every 16th call to keep the common case to a counter. */
+void mg_safepoint(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	uint32_t tick = ++rt->mut.safepoint_tick;
+	if (gc->phase == GC_MARK) {
+		if (tick & 15)
+			return;
+		uint64_t elapsed = rt_nanotime() - gc->cur.t_mark;
+		uint64_t spent = gc->cur.cpu_background + gc->cur.cpu_assist;
+		if ((double)spent < GC_BG_UTILIZATION * (double)elapsed && background_slice(rt, gc->slice_budget))
+			gc_mark_done(rt);
+	} else if (gc->phase == GC_SWEEP) {
+		if ((tick & 63) == 0)
+			gc_sweep_one(rt);
+	}
+}
+
+/* ---- lifetime and statistics -------------------------------------------- */
+
+mg_runtime *mg_open(const mg_config *cfg)
+{
+	mg_runtime *rt = calloc(1, sizeof *rt);
+	if (!rt) {
+		fprintf(stderr, "fatal error: out of memory\n");
+		exit(2);
+	}
+	rt_init(rt, cfg);
+	if (rt->cfg.backend != MG_BACKEND_MAPGC)
+		mg_fatal(rt, "backend boehm is not available in this build");
+	gc_state *gc = calloc(1, sizeof *gc);
+	if (!gc)
+		rt_out_of_memory(rt, sizeof *gc);
+	rt->gc = gc;
+	rt->mut.cache = &gc->cache;
+	gc_heap_init(rt);
+	gc->slice_budget = rt->cfg.mark_slice ? rt->cfg.mark_slice : GC_DEFAULT_SLICE;
+	gc_pacer_in in = {.gogc = rt->cfg.gogc, .memlimit = rt->cfg.memlimit, .cons_mark = -1};
+	gc_pacer_out out;
+	gc_pacer_compute(&in, &out);
+	gc->pacer.goal = out.goal;
+	gc->pacer.trigger = out.trigger;
+	gc->phase = GC_OFF;
+	return rt;
+}
+
+void mg_close(mg_runtime *rt)
+{
+	if (!rt)
+		return;
+	gc_state *gc = rt->gc;
+	rt_destroy(rt); /* extensions first: they may look at the heap */
+	if (gc) {
+		gc_heap_destroy(rt);
+		free(gc->q);
+		free(gc);
+	}
+	free(rt);
+}
+
+void mg_read_stats(mg_runtime *rt, mg_stats *st)
+{
+	gc_state *gc = gc_of(rt);
+	*st = gc->stats;
+	st->heap_inuse = gc->heap_live;
+	st->heap_goal = gc->pacer.goal;
+	st->heap_trigger = gc->pacer.trigger;
+	st->heap_mapped = gc->heap_mapped;
+	st->phase = gc->phase;
+}

@@ -1,0 +1,341 @@
+/*
+ * gc.h — the collector: heap, allocation, incremental tri-color marking,
+ * write barriers, lazy sweeping, pacing and the debug verifiers.
+ *
+ * THE HEAP.  One large virtual reservation (PROT_NONE) is committed in
+ * arena steps as the heap grows; each commit is one "request for memory from
+ * the OS" (counted by failalloc and charged against MAPGC_MEMLIMIT).  The
+ * committed region is cut into 8 KiB pages; a span is a run of pages that is
+ * either free, a small-object span of one size class (all slots the same
+ * size), or one large object.  A page map gives, for every page of an in-use
+ * span, its span, so any address — interior pointers included — finds its
+ * object in O(1) (inv.pagemap).  Free page runs coalesce; free runs that stay
+ * unused are returned to the OS with madvise at the end of sweeping.
+ *
+ * OBJECTS.  Every object starts with a one-word header naming its type id
+ * and, for arrays, the length (inv.hdr-type).  User pointers point just past
+ * the header.  Spans are "scan" or "noscan" by their objects' types; a noscan
+ * object is marked but never queued.
+ *
+ * COLOURS.  Per span: allocbits (slot allocated) and markbits (slot marked).
+ *   white = allocated, not marked; grey = marked and on the mark queue;
+ *   black = marked and not on the queue (scanned, noscan, or allocated
+ *   during mark: inv.alloc-black).
+ *   inv.marked-allocated: markbits ⊆ allocbits at all times.
+ *   inv.no-black-to-white (strong): holds under dijkstra, and under hybrid
+ *     until the mutator's roots are scanned.
+ *   inv.grey-protected (weak): under hybrid and yuasa, a white object that a
+ *     black one points to is reachable from a grey object through white ones.
+ * gc_heap_check verifies these; checkmark verifies the outcome.
+ *
+ * A CYCLE (phases as an X-macro list, GC_PHASE_LIST):
+ *   OFF/SWEEP —trigger→ SWEEP_TERMINATION (world stopped: finish sweeping,
+ *   enable the barrier, scan roots unless hybrid) → MARK (incremental:
+ *   bounded slices as allocation assists and at safepoints; hybrid scans the
+ *   roots in its first slice) → MARK_TERMINATION (world stopped: dijkstra
+ *   rescans roots, drain, checkmark, flip sweepgen, compute the next goal) →
+ *   SWEEP (lazy: spans are swept before allocation reuses them, and
+ *   proportionally to allocation) → OFF when every span is swept.
+ *
+ * WHAT MAY COLLECT.  Any allocation and mg_safepoint may run a mark slice, a
+ * whole cycle (gcevery, out of memory) or mark termination, after which
+ * unmarked objects are freed.  Heap pointers held across such a call must be
+ * rooted (mg_root); this is the C analogue of Go's stack maps.
+ */
+#ifndef MAPGC_GC_H
+#define MAPGC_GC_H
+
+#include "runtime/rt.h"
+
+#include <string.h>
+
+/* ---- phases ------------------------------------------------------------- */
+
+#define GC_PHASE_LIST(X) \
+	X(GC_OFF, "off") \
+	X(GC_SWEEP_TERMINATION, "sweep termination") \
+	X(GC_MARK, "mark") \
+	X(GC_MARK_TERMINATION, "mark termination") \
+	X(GC_SWEEP, "sweep")
+
+typedef enum gc_phase {
+#define GC_X_ENUM(v, s) v,
+	GC_PHASE_LIST(GC_X_ENUM)
+#undef GC_X_ENUM
+	GC_NPHASES
+} gc_phase;
+
+/* ---- geometry ----------------------------------------------------------- */
+
+#define GC_PAGE_SHIFT 13
+#define GC_PAGE_SIZE ((size_t)1 << GC_PAGE_SHIFT)
+#define GC_HDR_SIZE 8
+#define GC_MAX_SMALL 32768            /* largest small slot, header included */
+#define GC_NCLASS 41                  /* class 0 is "large" */
+#define GC_NSPANCLASS (GC_NCLASS * 2) /* ×2: scan / noscan */
+/* Heap growth step: big enough that commits are rare, small enough that
+ * failalloc sweeps and MAPGC_MEMLIMIT see the heap grow in fine steps. */
+#define GC_GROW_BYTES ((size_t)2 << 20)
+/* Arrays of more than this many bytes are scanned in chunks, so that one
+ * object never makes a mark slice unbounded (Go's "oblets"). */
+#define GC_SCAN_CHUNK ((size_t)128 << 10)
+/* Default mark slice: ~64 KiB of scan work, tens of microseconds. */
+#define GC_DEFAULT_SLICE ((size_t)64 << 10)
+/* Go's gcBackgroundUtilization: the share of time safepoints give marking. */
+#define GC_BG_UTILIZATION 0.25
+
+_Static_assert(GC_HDR_SIZE == sizeof(uint64_t), "one-word header");
+_Static_assert(GC_MAX_SMALL % GC_PAGE_SIZE == 0, "largest class fills whole pages");
+
+/* Header word (inv.hdr-type): type id | array flag | length. */
+#define GC_HDR_TYPE_MASK 0xffffffu
+#define GC_HDR_ARRAY (1u << 24)
+static inline uint64_t gc_hdr_make(uint32_t id, bool array, uint32_t len)
+{
+	return (uint64_t)id | (array ? GC_HDR_ARRAY : 0) | ((uint64_t)len << 32);
+}
+static inline uint32_t gc_hdr_type(uint64_t h) { return (uint32_t)h & GC_HDR_TYPE_MASK; }
+static inline uint32_t gc_hdr_len(uint64_t h) { return (uint32_t)(h >> 32); }
+static inline bool gc_hdr_is_array(uint64_t h) { return (h & GC_HDR_ARRAY) != 0; }
+
+/* ---- spans -------------------------------------------------------------- */
+
+typedef enum gc_span_state { SPAN_FREE, SPAN_SMALL, SPAN_LARGE } gc_span_state;
+
+typedef struct gc_span {
+	uintptr_t base;          /* first byte */
+	uint32_t npages;
+	uint8_t state;           /* gc_span_state */
+	uint8_t spanclass;       /* class*2 + noscan; 0/1 for large */
+	bool noscan;
+	bool needzero;           /* slots may hold old bytes (not fresh from the OS) */
+	bool released;           /* free span whose pages went back to the OS */
+	bool in_cache;           /* owned by a mutator's allocation cache */
+	uint32_t elem_size;      /* slot size, header included */
+	uint32_t nelems;
+	uint32_t nalloc;         /* allocated slots */
+	uint32_t freeindex;      /* no free slot below this */
+	uint32_t divmul;         /* offset * divmul >> 32 == offset / elem_size */
+	uint32_t sweepgen;       /* == heap sweepgen: swept this cycle */
+	uint64_t *allocbits;
+	uint64_t *markbits;
+	uint64_t *checkbits;     /* checkmark; grey set in the heap check */
+	uint64_t *scratchbits;   /* verifier scratch (protected set, path search) */
+	struct gc_span *next, *prev;
+} gc_span;
+
+typedef struct gc_spanlist {
+	gc_span *first;
+	size_t n;
+} gc_spanlist;
+
+/* ---- the state ---------------------------------------------------------- */
+
+typedef struct gc_work {
+	void *obj;       /* user pointer of a scannable object */
+	uint32_t from;   /* first element still to scan (chunked arrays) */
+} gc_work;
+
+typedef struct gc_mcache {
+	gc_span *alloc[GC_NSPANCLASS];
+} gc_mcache;
+
+/* What one cycle measures for its gctrace line (DESIGN.md §5). */
+typedef struct gc_cycle {
+	uint32_t n;
+	bool forced;
+	uint64_t t_start, t_mark, t_markterm, t_end;   /* monotonic ns */
+	uint64_t cpu_sweepterm, cpu_markterm;          /* ns */
+	uint64_t cpu_assist, cpu_background;           /* ns */
+	uint64_t heap0, heap1, heap2, goal;            /* bytes */
+	uint64_t stacks, globals;                      /* root bytes scanned */
+	uint64_t scan_work;                            /* bytes scanned */
+	uint64_t alloc_during_mark;                    /* bytes */
+	uint64_t heap_live_at_trigger;
+} gc_cycle;
+
+typedef struct gc_pacer {
+	uint64_t goal, trigger;
+	uint64_t marked;          /* live bytes at the last mark termination */
+	uint64_t last_heap_scan;  /* scan work of the last cycle */
+	double cons_mark[4];      /* history; the pacer uses the max (Go 1.19) */
+	int ncons;
+} gc_pacer;
+
+typedef struct gc_state {
+	/* heap */
+	void *reserve_base;             /* the mapping, for munmap */
+	size_t reserve_size;
+	uintptr_t arena_lo, arena_hi;   /* reservation, page aligned */
+	uintptr_t committed;            /* committed up to here */
+	gc_span **pagemap;              /* per page of the reservation */
+	gc_spanlist free_runs[128];     /* free spans of n pages, n < 128 */
+	gc_spanlist free_large;         /* free spans of >= 128 pages */
+	gc_spanlist partial[GC_NSPANCLASS]; /* swept, with free slots */
+	gc_spanlist full[GC_NSPANCLASS];    /* swept, full (or large, in use) */
+	gc_spanlist unswept[GC_NSPANCLASS]; /* to sweep this cycle */
+	uint32_t sweepgen;
+	size_t unswept_pages;
+	uint64_t sweep_pages_done, sweep_pages_target;
+	double sweep_pages_per_byte;
+	uint64_t sweep_live_basis;
+	uint64_t heap_live;             /* bytes in allocated slots */
+	uint64_t heap_scan;             /* of which in scan spans */
+	uint64_t heap_mapped;           /* committed and not released */
+	uint64_t free_unreleased;       /* bytes in free, unreleased spans */
+	/* collector */
+	gc_phase phase;
+	bool wb_on;                     /* barrier enabled (MARK, MARK_TERMINATION) */
+	bool in_gc;                     /* reentrancy guard */
+	gc_work *q;                     /* grey objects (the mark queue) */
+	size_t qn, qcap;
+	gc_pacer pacer;
+	gc_cycle cur;                   /* cycle in progress */
+	gc_cycle last;                  /* last completed cycle */
+	uint64_t slice_budget;          /* bytes of scan work per slice */
+	uint64_t mark_start_cpu;        /* for background utilization */
+	uint64_t alloc_count;           /* for gcevery */
+	uint64_t os_requests;           /* for failalloc */
+	mg_stats stats;
+	gc_mcache cache;                /* the mutator's (see rt_mutator.cache) */
+} gc_state;
+
+/* ---- shared helpers ----------------------------------------------------- */
+
+static inline gc_state *gc_of(mg_runtime *rt) { return rt->gc; }
+
+static inline bool gc_in_arena(const gc_state *gc, uintptr_t a)
+{
+	return a >= gc->arena_lo && a < gc->committed;
+}
+
+/* The span of an in-use page, or NULL (free page, not in the heap). */
+static inline gc_span *gc_span_of(const gc_state *gc, uintptr_t a)
+{
+	if (!gc_in_arena(gc, a))
+		return NULL;
+	gc_span *s = gc->pagemap[(a - gc->arena_lo) >> GC_PAGE_SHIFT];
+	return s && s->state != SPAN_FREE ? s : NULL;
+}
+
+static inline uint32_t gc_slot_index(const gc_span *s, uintptr_t a)
+{
+	return (uint32_t)(((uint64_t)(a - s->base) * s->divmul) >> 32);
+}
+
+static inline uintptr_t gc_slot_addr(const gc_span *s, uint32_t i)
+{
+	return s->base + (uintptr_t)i * s->elem_size;
+}
+
+static inline bool gc_bit(const uint64_t *bits, uint32_t i) { return (bits[i >> 6] >> (i & 63)) & 1; }
+static inline void gc_bit_set(uint64_t *bits, uint32_t i) { bits[i >> 6] |= (uint64_t)1 << (i & 63); }
+static inline void gc_bit_clear(uint64_t *bits, uint32_t i) { bits[i >> 6] &= ~((uint64_t)1 << (i & 63)); }
+static inline size_t gc_bitwords(uint32_t n) { return (n + 63) / 64; }
+
+static inline uint64_t *gc_hdr_of(void *obj) { return (uint64_t *)obj - 1; }
+
+/* Finds the slot a pointer points into: its span and slot index, or NULL
+ * when the pointer is not inside an in-use span (outside the heap: legal,
+ * ignored).  Whether the slot is allocated is the caller's question. */
+static inline gc_span *gc_find_object(const gc_state *gc, uintptr_t a, uint32_t *idx)
+{
+	gc_span *s = gc_span_of(gc, a);
+	if (!s)
+		return NULL;
+	*idx = s->state == SPAN_LARGE ? 0 : gc_slot_index(s, a);
+	return s;
+}
+
+/* ---- heap.c ------------------------------------------------------------- */
+
+void gc_heap_init(mg_runtime *rt);
+void gc_heap_destroy(mg_runtime *rt);
+uint32_t gc_size_to_class(size_t size);            /* size with header; 0: large */
+uint32_t gc_class_size(uint32_t cls);
+uint32_t gc_class_npages(uint32_t cls);
+gc_span *gc_span_alloc(mg_runtime *rt, uint32_t npages);  /* from the page heap */
+void gc_span_free(mg_runtime *rt, gc_span *s);            /* back to the page heap */
+void gc_span_init_small(gc_span *s, uint32_t spanclass);
+void gc_span_init_large(gc_span *s, bool noscan);
+void gc_heap_scavenge(mg_runtime *rt, uint64_t retain);
+void gc_list_push(gc_spanlist *l, gc_span *s);
+void gc_list_remove(gc_spanlist *l, gc_span *s);
+/* Visits every in-use span; used by verifiers, snapshots and mark termination. */
+void gc_for_each_span(mg_runtime *rt, void (*fn)(mg_runtime *, gc_span *, void *), void *ud);
+
+/* ---- alloc.c ------------------------------------------------------------ */
+
+void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n);
+void gc_mcache_release(mg_runtime *rt);
+
+/* ---- mark.c ------------------------------------------------------------- */
+
+void gc_shade(mg_runtime *rt, void *p);
+void gc_scan_roots(mg_runtime *rt);
+bool gc_mark_slice(mg_runtime *rt, uint64_t budget); /* true: no work left */
+void gc_drain(mg_runtime *rt);
+void gc_assist(mg_runtime *rt, size_t bytes);
+void gc_push(mg_runtime *rt, void *obj, uint32_t from);
+/* Iterate pointer fields: calls fn(slot, label-index) for every pointer slot
+ * of the object (all elements for arrays). */
+void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to);
+
+/* ---- barrier (barrier.c, inline fast path) ------------------------------ */
+
+void gc_wb_slow(mg_runtime *rt, void **slot, void *ptr);
+void gc_bulk_barrier(mg_runtime *rt, const rt_typeinfo *ti, void *dst, const void *src, size_t n);
+
+/* The pointer-store barrier.  Fast path: one predictable branch when the
+ * collector is not marking. */
+static inline void gc_store(mg_runtime *rt, void *slot, void *ptr)
+{
+	if (RT_UNLIKELY(rt->gc->wb_on))
+		gc_wb_slow(rt, (void **)slot, ptr);
+	*(void **)slot = ptr;
+}
+
+/* ---- sweep.c ------------------------------------------------------------ */
+
+bool gc_sweep_one(mg_runtime *rt);      /* false: nothing left to sweep */
+void gc_sweep_span(mg_runtime *rt, gc_span *s);
+void gc_sweep_all(mg_runtime *rt);
+void gc_sweep_proportional(mg_runtime *rt);
+void gc_sweep_prepare(mg_runtime *rt);   /* at mark termination */
+gc_span *gc_sweep_for_class(mg_runtime *rt, uint32_t spanclass);
+
+/* ---- pacer.c ------------------------------------------------------------ */
+
+typedef struct gc_pacer_in {
+	uint64_t marked, stacks, globals;
+	uint64_t last_heap_scan;
+	int gogc;
+	int64_t memlimit;
+	double cons_mark;         /* <0: no history */
+} gc_pacer_in;
+
+typedef struct gc_pacer_out {
+	uint64_t goal, trigger;
+} gc_pacer_out;
+
+void gc_pacer_compute(const gc_pacer_in *in, gc_pacer_out *out);
+void gc_pacer_end_cycle(mg_runtime *rt);
+double gc_assist_ratio(mg_runtime *rt);
+
+/* ---- cycle.c ------------------------------------------------------------ */
+
+void gc_maybe_start(mg_runtime *rt);       /* trigger check */
+void gc_start_cycle(mg_runtime *rt, bool forced);
+void gc_mark_done(mg_runtime *rt);         /* mark work exhausted: terminate */
+void gc_full_cycle(mg_runtime *rt, bool forced);
+void gc_format_ms(char *buf, size_t n, uint64_t ns);
+void gc_on_slice(mg_runtime *rt, uint64_t ns);
+
+/* ---- verify.c ----------------------------------------------------------- */
+
+void gc_checkmark(mg_runtime *rt);
+int gc_heap_check(mg_runtime *rt, FILE *report);
+void gc_poison(void *p, size_t n);
+void gc_unpoison(void *p, size_t n);
+
+#endif /* MAPGC_GC_H */

@@ -1,0 +1,44 @@
+/*
+ * gc_test.h — test-only hooks into the collector (in the spirit of Lua's
+ * ltests.c): drive a cycle to a named phase, step mark slices, read an
+ * object's colour, free a live object on purpose.  Linked into the library
+ * (static) but not part of the public API.
+ */
+#ifndef MAPGC_GC_TEST_H
+#define MAPGC_GC_TEST_H
+
+#include "runtime/mapgc.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef enum gc_color {
+	GC_COLOR_NONE,  /* not a heap pointer */
+	GC_COLOR_FREE,  /* a heap address in no allocated slot */
+	GC_COLOR_WHITE,
+	GC_COLOR_GREY,
+	GC_COLOR_BLACK,
+} gc_color;
+
+gc_color gc_test_color(mg_runtime *rt, const void *p);
+const char *gc_test_color_name(gc_color c);
+int gc_test_phase(mg_runtime *rt);
+/* Finishes any cycle, then runs sweep termination: the heap is in MARK. */
+void gc_test_begin_mark(mg_runtime *rt);
+/* One mark slice of `budget` bytes; true when no mark work is left. */
+bool gc_test_mark_step(mg_runtime *rt, size_t budget);
+/* Mark termination (draining what is left); the heap is in SWEEP. */
+void gc_test_finish_mark(mg_runtime *rt);
+/* Sweeps everything; the heap is OFF. */
+void gc_test_sweep_all(mg_runtime *rt);
+/* Frees a live object as a buggy sweeper would. */
+void gc_test_free_object(mg_runtime *rt, void *p);
+/* Runs the heap verifier now; returns the violation count. */
+int gc_test_heap_check(mg_runtime *rt, FILE *report);
+/* Pure pacer arithmetic (see gc/pacer.c). */
+void gc_test_pacer(uint64_t marked, uint64_t stacks, uint64_t globals, uint64_t last_heap_scan, int gogc,
+                   int64_t memlimit, double cons_mark, uint64_t *goal, uint64_t *trigger);
+/* Size-class geometry. */
+uint32_t gc_test_size_class(size_t size, uint32_t *slot_size, uint32_t *npages);
+
+#endif

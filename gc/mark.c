@@ -1,0 +1,155 @@
+/*
+ * mark.c — shading, the mark queue, bounded mark slices, root scanning and
+ * allocation assists.
+ *
+ * A slice does at most `budget` bytes of scan work (plus one chunk: arrays
+ * are split into GC_SCAN_CHUNK pieces, so the overshoot is bounded too).
+ * Assists are charged to allocation at the pacer's assist ratio — scan work
+ * still expected over heap runway left — and paid in whole slices, so the
+ * mutator never runs ahead of the marker by more than one slice of debt
+ * (Go's gcAssistAlloc, without the background credit pool).
+ */
+#include "gc/gc.h"
+
+#include <stdlib.h>
+
+void gc_push(mg_runtime *rt, void *obj, uint32_t from)
+{
+	gc_state *gc = gc_of(rt);
+	if (RT_UNLIKELY(gc->qn == gc->qcap)) {
+		size_t ncap = gc->qcap ? gc->qcap * 2 : 4096;
+		gc_work *q = realloc(gc->q, ncap * sizeof *q);
+		if (!q)
+			rt_out_of_memory(rt, ncap * sizeof *q);
+		gc->q = q;
+		gc->qcap = ncap;
+	}
+	gc->q[gc->qn++] = (gc_work){obj, from};
+}
+
+static MG_NORETURN void bad_pointer(mg_runtime *rt, uintptr_t a, gc_span *s, uint32_t idx)
+{
+	rt_printf("runtime: pointer %#lx to unallocated slot %u of span [%#lx, +%u pages) elem %u\n",
+	          (unsigned long)a, idx, (unsigned long)s->base, s->npages, s->elem_size);
+	mg_fatal(rt, "found bad pointer in mapgc heap");
+}
+
+/* Grey a white object; noscan objects go straight to black. */
+static inline void shade(mg_runtime *rt, gc_state *gc, void *p)
+{
+	uint32_t idx;
+	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
+	if (!s || gc_bit(s->markbits, idx))
+		return;
+	if (RT_UNLIKELY(!gc_bit(s->allocbits, idx)))
+		bad_pointer(rt, (uintptr_t)p, s, idx);
+	gc_bit_set(s->markbits, idx);
+	gc->cur.heap2 += s->elem_size;
+	if (!s->noscan)
+		gc_push(rt, (void *)(gc_slot_addr(s, idx) + GC_HDR_SIZE), 0);
+}
+
+void gc_shade(mg_runtime *rt, void *p)
+{
+	shade(rt, gc_of(rt), p);
+}
+
+void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to)
+{
+	gc_state *gc = gc_of(rt);
+	const rt_typeinfo *ti = rt_type_byid(rt, gc_hdr_type(*gc_hdr_of(obj)));
+	const uint32_t *offs = ti->offs;
+	uint32_t np = ti->nptrs;
+	char *e = (char *)obj + (size_t)from * ti->elem_size;
+	for (uint32_t i = from; i < to; i++, e += ti->elem_size)
+		for (uint32_t k = 0; k < np; k++)
+			shade(rt, gc, *(void **)(e + offs[k]));
+}
+
+/* Scans one queue entry, splitting big arrays; returns the bytes scanned. */
+static uint64_t scan_work_item(mg_runtime *rt, gc_work w)
+{
+	uint64_t h = *gc_hdr_of(w.obj);
+	const rt_typeinfo *ti = rt_type_byid(rt, gc_hdr_type(h));
+	uint32_t len = gc_hdr_is_array(h) ? gc_hdr_len(h) : 1;
+	uint32_t per = (uint32_t)(GC_SCAN_CHUNK / ti->elem_size);
+	if (per == 0)
+		per = 1;
+	uint32_t to = len - w.from > per ? w.from + per : len;
+	if (to < len)
+		gc_push(rt, w.obj, to);
+	if (ti->nptrs)
+		gc_scan_object(rt, w.obj, w.from, to);
+	if (w.from == 0 && ti->t->scanned)
+		ti->t->scanned(rt, w.obj, len, ti->t->hook_ud);
+	return (uint64_t)(to - w.from) * ti->elem_size + (w.from == 0 ? GC_HDR_SIZE : 0);
+}
+
+static uint64_t scan_rootstack(mg_runtime *rt, const rt_rootstack *st)
+{
+	gc_state *gc = gc_of(rt);
+	for (size_t i = 0; i < st->n; i++)
+		shade(rt, gc, *st->v[i].slot);
+	return st->n * sizeof(void *);
+}
+
+/* The root job: the mutator's scope roots and the globals, together (the
+ * globals are written without barriers, so they are scanned like a stack). */
+void gc_scan_roots(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	gc->cur.stacks = scan_rootstack(rt, &rt->mut.stack);
+	gc->cur.globals = scan_rootstack(rt, &rt->globals);
+	gc->cur.scan_work += gc->cur.stacks + gc->cur.globals;
+	rt->mut.roots_scanned = true;
+}
+
+bool gc_mark_slice(mg_runtime *rt, uint64_t budget)
+{
+	gc_state *gc = gc_of(rt);
+	if (!rt->mut.roots_scanned)
+		gc_scan_roots(rt);
+	uint64_t done = 0;
+	while (done < budget && gc->qn)
+		done += scan_work_item(rt, gc->q[--gc->qn]);
+	gc->cur.scan_work += done;
+	if (rt->cfg.heapcheck) {
+		int bad = gc_heap_check(rt, stderr);
+		if (bad)
+			mg_fatal(rt, "heap check failed: %d violations", bad);
+	}
+	return gc->qn == 0;
+}
+
+void gc_drain(mg_runtime *rt)
+{
+	while (!gc_mark_slice(rt, UINT64_MAX))
+		;
+}
+
+void gc_assist(mg_runtime *rt, size_t bytes)
+{
+	gc_state *gc = gc_of(rt);
+	rt_mutator *m = &rt->mut;
+	m->assist_debt += (int64_t)((double)bytes * gc_assist_ratio(rt));
+	/* Pay in whole slices once the debt is worth a slice's fixed costs;
+	 * over-assisting leaves credit for the next allocations. */
+	if (m->assist_debt < (int64_t)(gc->slice_budget / 4))
+		return;
+	while (m->assist_debt > 0 && gc->phase == GC_MARK) {
+		uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
+		uint64_t before = gc->cur.scan_work;
+		gc->in_gc = true;
+		bool empty = gc_mark_slice(rt, gc->slice_budget);
+		gc->in_gc = false;
+		m->assist_debt -= (int64_t)(gc->cur.scan_work - before);
+		gc->cur.cpu_assist += rt_cputime() - c0;
+		gc_on_slice(rt, rt_nanotime() - t0);
+		if (empty) {
+			gc_mark_done(rt);
+			break;
+		}
+		if (gc->cur.scan_work == before)
+			break;
+	}
+}

@@ -1,0 +1,153 @@
+/*
+ * sweep.c — lazy sweeping.
+ *
+ * Mark termination moves every in-use span to its class's unswept list and
+ * bumps the heap's sweepgen (a span is swept when its sweepgen equals the
+ * heap's).  From then on spans are swept
+ *  - before allocation reuses them (refill sweeps its own class first),
+ *  - proportionally to allocation, so that sweeping finishes before the
+ *    next trigger: pages_per_byte = unswept pages / runway to the trigger
+ *    (Go's sweepPagesPerByte),
+ *  - a span at a time at safepoints (the background sweeper),
+ *  - all at once in sweep termination, if anything is left.
+ * Sweeping a span frees its unmarked slots (poisoned in debug and ASan
+ * builds), makes the mark bits the new alloc bits and clears the marks; a
+ * span with nothing left goes back to the page heap.
+ */
+#include "gc/gc.h"
+
+typedef enum { SWEPT_FREED, SWEPT_PARTIAL, SWEPT_FULL } swept;
+
+static swept sweep_span(mg_runtime *rt, gc_span *s)
+{
+	gc_state *gc = gc_of(rt);
+	uint32_t freed = 0;
+	size_t w = gc_bitwords(s->nelems);
+	for (size_t i = 0; i < w; i++) {
+		uint64_t dead = s->allocbits[i] & ~s->markbits[i];
+		while (dead) {
+			uint32_t idx = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(dead));
+			dead &= dead - 1;
+			if (s->state == SPAN_SMALL)
+				gc_poison((void *)gc_slot_addr(s, idx), s->elem_size);
+			freed++;
+		}
+		s->allocbits[i] = s->markbits[i];
+		s->markbits[i] = 0;
+	}
+	gc->unswept_pages -= s->npages;
+	gc->sweep_pages_done += s->npages;
+	s->sweepgen = gc->sweepgen;
+	if (freed) {
+		uint64_t bytes = (uint64_t)freed * s->elem_size;
+		gc->heap_live -= bytes;
+		if (!s->noscan)
+			gc->heap_scan -= bytes;
+		gc->stats.freed_objects += freed;
+		s->nalloc -= freed;
+		s->needzero = true;
+	}
+	s->freeindex = 0;
+	if (s->nalloc == 0) {
+		gc_span_free(rt, s);
+		return SWEPT_FREED;
+	}
+	return s->nalloc < s->nelems ? SWEPT_PARTIAL : SWEPT_FULL;
+}
+
+static void file_swept(gc_state *gc, gc_span *s, swept r)
+{
+	if (r == SWEPT_PARTIAL)
+		gc_list_push(&gc->partial[s->spanclass], s);
+	else if (r == SWEPT_FULL)
+		gc_list_push(&gc->full[s->spanclass], s);
+}
+
+void gc_sweep_span(mg_runtime *rt, gc_span *s)
+{
+	file_swept(gc_of(rt), s, sweep_span(rt, s));
+}
+
+static void sweep_done(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	if (gc->phase != GC_SWEEP)
+		return;
+	gc->phase = GC_OFF;
+	/* Keep a tenth of the goal resident for reuse; give the rest back. */
+	gc_heap_scavenge(rt, gc->pacer.goal / 10);
+}
+
+bool gc_sweep_one(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	for (uint32_t sc = 0; sc < GC_NSPANCLASS; sc++) {
+		gc_span *s = gc->unswept[sc].first;
+		if (s) {
+			gc_list_remove(&gc->unswept[sc], s);
+			gc_sweep_span(rt, s);
+			return true;
+		}
+	}
+	sweep_done(rt);
+	return false;
+}
+
+void gc_sweep_all(mg_runtime *rt)
+{
+	while (gc_sweep_one(rt))
+		;
+}
+
+void gc_sweep_proportional(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	if (gc->heap_live <= gc->sweep_live_basis)
+		return;
+	uint64_t target = (uint64_t)((double)(gc->heap_live - gc->sweep_live_basis) * gc->sweep_pages_per_byte);
+	while (gc->sweep_pages_done < target && gc_sweep_one(rt))
+		;
+}
+
+gc_span *gc_sweep_for_class(mg_runtime *rt, uint32_t sc)
+{
+	gc_state *gc = gc_of(rt);
+	gc_span *s;
+	while ((s = gc->unswept[sc].first) != NULL) {
+		gc_list_remove(&gc->unswept[sc], s);
+		swept r = sweep_span(rt, s);
+		if (r == SWEPT_PARTIAL)
+			return s;
+		file_swept(gc, s, r);
+	}
+	return NULL;
+}
+
+static void move_all(gc_state *gc, gc_spanlist *from, gc_spanlist *to)
+{
+	gc_span *s;
+	while ((s = from->first) != NULL) {
+		gc_list_remove(from, s);
+		gc_list_push(to, s);
+		gc->unswept_pages += s->npages;
+	}
+}
+
+void gc_sweep_prepare(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	gc->sweepgen++;
+	gc->unswept_pages = 0;
+	for (uint32_t sc = 0; sc < GC_NSPANCLASS; sc++) {
+		if (gc->unswept[sc].first)
+			mg_fatal(rt, "sweep prepare: span class %u not fully swept", sc);
+		move_all(gc, &gc->partial[sc], &gc->unswept[sc]);
+		move_all(gc, &gc->full[sc], &gc->unswept[sc]);
+	}
+	gc->sweep_pages_done = 0;
+	gc->sweep_live_basis = gc->heap_live;
+	uint64_t runway = gc->pacer.trigger > gc->heap_live ? gc->pacer.trigger - gc->heap_live : 0;
+	/* No runway: sweep everything with the first allocation. */
+	gc->sweep_pages_per_byte = runway ? (double)gc->unswept_pages / (double)runway : 1e18;
+	gc->phase = GC_SWEEP;
+}

@@ -1,0 +1,234 @@
+/*
+ * mapgc.h — the public API of mapgc, a small managed runtime with a precise,
+ * incremental tri-color mark-sweep collector and a Go 1.19-style bucket map.
+ *
+ * The model, in five sentences.  Every object lives on the collected heap and
+ * carries a one-word header naming its type descriptor (mg_type), whose
+ * labelled pointer fields are the only places the collector looks for
+ * pointers.  Roots are precise: global slots registered with mg_global_root,
+ * and scoped slots registered with mg_root between mg_scope_enter and
+ * mg_scope_leave (a shadow stack; the C stack is never scanned).  A pointer
+ * stored into a heap object must go through mg_store, mg_typed_copy or
+ * mg_typed_clear, the write barriers; stores into root slots need none.  A
+ * pointer that does not point into the heap is legal and ignored.  Collection
+ * happens during allocation and at mg_safepoint, and fully at mg_gc.
+ *
+ * Names with the mg_ prefix are the API; everything else is internal.  The
+ * contract part of this file (see ../shared/DESIGN.md §6) must not change.
+ */
+#ifndef MAPGC_H
+#define MAPGC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(MAPGC_BUILDING) && defined(__GNUC__)
+#define MG_API __attribute__((visibility("default")))
+#else
+#define MG_API
+#endif
+
+#if defined(__GNUC__)
+#define MG_NORETURN __attribute__((noreturn))
+#else
+#define MG_NORETURN
+#endif
+
+typedef struct mg_runtime mg_runtime;
+
+/* ---- configuration ------------------------------------------------------ */
+
+/* Write-barrier modes (DESIGN.md §3).  X-macro: value, name. */
+#define MG_BARRIER_LIST(X) \
+	X(MG_WB_HYBRID, "hybrid") \
+	X(MG_WB_YUASA, "yuasa") \
+	X(MG_WB_DIJKSTRA, "dijkstra") \
+	X(MG_WB_NONE, "none")
+
+typedef enum mg_barrier {
+#define MG_X_ENUM(v, s) v,
+	MG_BARRIER_LIST(MG_X_ENUM)
+#undef MG_X_ENUM
+	MG_WB_COUNT
+} mg_barrier;
+
+typedef enum mg_backend { MG_BACKEND_MAPGC, MG_BACKEND_BOEHM } mg_backend;
+
+#define MG_GOGC_OFF (-1)
+#define MG_MEMLIMIT_NONE INT64_MAX
+
+typedef struct mg_config {
+	int gogc;              /* percent; MG_GOGC_OFF disables automatic cycles */
+	int64_t memlimit;      /* bytes; MG_MEMLIMIT_NONE for no limit */
+	int gctrace;           /* 1: one gc line per cycle */
+	int maptrace;          /* 1: map line per cycle, 2: also map events */
+	int checkmark;         /* 1: verify every mark against a stop-the-world re-mark */
+	int heapcheck;         /* 1: heap verifier after every mark slice (debug) */
+	int stoptheworld;      /* 1: every cycle fully stop-the-world */
+	mg_barrier wb;         /* write-barrier mode */
+	uint64_t seed;         /* map hash seeds and iteration starts, when seed_set */
+	bool seed_set;
+	uint64_t gcevery;      /* >0: a full cycle every gcevery allocations */
+	uint64_t failalloc;    /* >0: the failalloc-th request for OS memory fails */
+	uint64_t heapdump;     /* >0: heap snapshot at the end of that cycle */
+	size_t mark_slice;     /* bytes of scan work per mark slice; 0: default */
+	mg_backend backend;
+	FILE *trace;           /* where trace lines go; NULL: stderr */
+	bool ignore_env;       /* true: do not apply MAPGC_* from the environment */
+} mg_config;
+
+/* Fill *cfg with the defaults (GOGC 100, hybrid barrier, no tracing). */
+MG_API void mg_config_default(mg_config *cfg);
+
+/* Apply MAPGC_DEBUG, MAPGC_GOGC and MAPGC_MEMLIMIT from the environment on
+ * top of *cfg.  Unknown keys and bad values are reported on stderr once per
+ * process and otherwise ignored.  Returns the number of problems found. */
+MG_API int mg_config_from_env(mg_config *cfg);
+
+/* Parse one GODEBUG-style string ("k=v,k=v") into *cfg.  Problems are
+ * written to err (if not NULL) one per line; returns their count. */
+MG_API int mg_config_parse_debug(mg_config *cfg, const char *s, FILE *err);
+
+/* Parse a GOGC value ("off" or a non-negative integer) / a GOMEMLIMIT value
+ * ("off" or an integer with optional B, KiB, MiB, GiB, TiB suffix).
+ * Return false (leaving *out unchanged) when the text is malformed. */
+MG_API bool mg_parse_gogc(const char *s, int *out);
+MG_API bool mg_parse_memlimit(const char *s, int64_t *out);
+
+MG_API const char *mg_barrier_name(mg_barrier b);
+MG_API bool mg_barrier_parse(const char *s, mg_barrier *out);
+
+/* ---- runtime lifetime --------------------------------------------------- */
+
+/* NULL: defaults, then MAPGC_* environment.  Otherwise *cfg, then the
+ * environment unless cfg->ignore_env.  Never returns NULL: failure to
+ * reserve the heap is a fatal error. */
+MG_API mg_runtime *mg_open(const mg_config *cfg);
+MG_API void mg_close(mg_runtime *rt);
+MG_API const mg_config *mg_runtime_config(const mg_runtime *rt);
+
+/* ---- fatal errors and panics -------------------------------------------- */
+
+typedef enum mg_failure { MG_FATAL, MG_PANIC } mg_failure;
+
+/* Called after the message ("fatal error: …" / "panic: …") has been printed.
+ * A handler must not return (it longjmps); if it returns, or none is
+ * installed, the process exits with status 2, as a Go program does.  After
+ * a fatal error the runtime may only be closed, not used. */
+typedef void (*mg_failure_handler)(void *ud, mg_failure kind, const char *msg);
+MG_API void mg_set_failure_handler(mg_runtime *rt, mg_failure_handler fn, void *ud);
+
+MG_API MG_NORETURN void mg_fatal(mg_runtime *rt, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+MG_API MG_NORETURN void mg_panic(mg_runtime *rt, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- types -------------------------------------------------------------- */
+
+/* A pointer field of a type: its byte offset and the label that traces,
+ * snapshots and checkmark paths print for the edge. */
+typedef struct mg_field {
+	size_t offset;
+	const char *label;
+} mg_field;
+
+/* Called by the collector each time it has scanned an object of the type
+ * (len is the array length, 1 for a single object).  Used by maptype to
+ * gather per-cycle statistics without the gc knowing about maps.  It must
+ * not allocate or store pointers. */
+typedef void (*mg_scan_hook)(mg_runtime *rt, const void *obj, size_t len, void *ud);
+
+typedef struct mg_type {
+	const char *name;
+	size_t size;            /* bytes of one element, a multiple of align */
+	size_t align;           /* 1, 2, 4 or 8 */
+	const mg_field *ptrs;   /* pointer fields, ascending offsets; may be NULL */
+	size_t nptrs;
+	mg_scan_hook scanned;   /* optional */
+	void *hook_ud;
+} mg_type;
+
+extern MG_API const mg_type mg_type_int64, mg_type_string, mg_type_ptr, mg_type_bytes;
+
+/* ---- roots -------------------------------------------------------------- */
+
+typedef struct mg_scope {
+	size_t base;   /* root-stack height at mg_scope_enter */
+	struct mg_scope *prev;
+} mg_scope;
+
+MG_API void mg_scope_enter(mg_runtime *rt, mg_scope *s);
+/* slot: the address of a pointer variable (void **, T **, or an mg_string). */
+MG_API void mg_root(mg_runtime *rt, void *slot, const char *name);
+MG_API void mg_scope_leave(mg_runtime *rt, mg_scope *s);
+
+/* Global roots live until mg_global_unroot or mg_close. */
+MG_API void mg_global_root(mg_runtime *rt, void *slot, const char *name);
+MG_API void mg_global_unroot(mg_runtime *rt, void *slot);
+
+/* ---- allocation --------------------------------------------------------- */
+
+/* All return zeroed memory, aligned to 8 bytes.  Out of memory is a fatal
+ * error ("fatal error: out of memory"). */
+MG_API void *mg_alloc(mg_runtime *rt, const mg_type *t);
+MG_API void *mg_alloc_array(mg_runtime *rt, const mg_type *elem, size_t n);
+MG_API void *mg_alloc_bytes(mg_runtime *rt, size_t n);   /* pointer-free */
+
+typedef struct mg_string {
+	const char *ptr;
+	size_t len;
+} mg_string;
+MG_API mg_string mg_string_new(mg_runtime *rt, const char *bytes, size_t len);
+
+/* The type and array length of a heap object (any pointer into it); NULL
+ * when p does not point into a live heap object. */
+MG_API const mg_type *mg_typeof(mg_runtime *rt, const void *p, size_t *len);
+
+/* ---- write barriers ----------------------------------------------------- */
+
+/* *(void **)slot = ptr, through the barrier. */
+MG_API void mg_store(mg_runtime *rt, void *slot, void *ptr);
+/* Copy / zero n elements of type t, through the barrier (memmove semantics). */
+MG_API void mg_typed_copy(mg_runtime *rt, const mg_type *t, void *dst, const void *src, size_t n);
+MG_API void mg_typed_clear(mg_runtime *rt, const mg_type *t, void *dst, size_t n);
+
+/* ---- collection --------------------------------------------------------- */
+
+MG_API void mg_gc(mg_runtime *rt);            /* a full, forced cycle, then a full sweep */
+MG_API void mg_safepoint(mg_runtime *rt);     /* lets the collector do a bounded slice of work */
+
+typedef struct mg_stats {
+	uint64_t cycles;            /* completed cycles */
+	uint64_t forced_cycles;
+	uint64_t pause_total_ns;    /* stop-the-world, all cycles */
+	uint64_t pause_max_ns;
+	uint64_t mark_slice_max_ns; /* longest incremental mark slice */
+	uint64_t mark_slices;
+	uint64_t heap_inuse;        /* bytes in allocated objects (headers included) */
+	uint64_t heap_marked;       /* live bytes at the end of the last mark */
+	uint64_t heap_goal;
+	uint64_t heap_trigger;
+	uint64_t heap_mapped;       /* bytes obtained from the OS and not released */
+	uint64_t heap_released;     /* bytes returned to the OS, total */
+	uint64_t gc_cpu_ns;         /* CPU time spent in the collector */
+	uint64_t assist_cpu_ns, background_cpu_ns;
+	uint64_t total_alloc;       /* bytes ever allocated */
+	uint64_t total_objects;     /* objects ever allocated */
+	uint64_t freed_objects;     /* objects ever swept free */
+	uint64_t os_requests;       /* requests for memory from the OS */
+	int phase;                  /* current gc phase, see mg_phase_name */
+} mg_stats;
+
+MG_API void mg_read_stats(mg_runtime *rt, mg_stats *st);
+MG_API const char *mg_phase_name(int phase);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAPGC_H */

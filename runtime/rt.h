@@ -1,0 +1,166 @@
+/*
+ * rt.h — the runtime base layer: the runtime instance, mutator state, roots,
+ * type registry, clocks, failures and the trace sink.
+ *
+ * Layering (DESIGN.md §1): maptype → gc → runtime.  This layer knows nothing
+ * of spans or marking; it owns what every layer above needs to agree on.
+ *
+ * Type registry.  Heap objects name their type by a 24-bit id in their
+ * header (see gc/heap.h, inv.hdr-type), so every mg_type that is allocated is
+ * registered once and gets an rt_typeinfo, which caches what the collector's
+ * hot loops want (element size, noscan, pointer offsets).  Lookup from an
+ * mg_type * goes through a small open-addressed table keyed by address.
+ *
+ * Roots.  A mutator owns a growable root stack of {slot, name}; a scope
+ * remembers the height at entry (inv.scope-lifo: scopes leave in reverse
+ * order of entry, checked).  Global roots are a separate growable array.
+ * Both are scanned precisely at the start of mark; nothing on the C stack is.
+ *
+ * Mutator state.  Everything a mutating thread touches on the fast paths —
+ * its root stack, allocation cache, assist debt — lives in rt_mutator, reached
+ * from the runtime, never in globals, so a second mutator is another struct.
+ */
+#ifndef MAPGC_RT_H
+#define MAPGC_RT_H
+
+#include "mapgc.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
+
+#define RT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define RT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- type registry ------------------------------------------------------ */
+
+#define RT_TYPE_MAX (1u << 24) /* ids fit the header's type field */
+
+typedef struct rt_typeinfo {
+	const mg_type *t;
+	uint32_t id;
+	uint32_t elem_size;     /* t->size */
+	uint32_t nptrs;
+	bool noscan;            /* nptrs == 0 */
+	uint32_t *offs;         /* pointer-field offsets, ascending */
+} rt_typeinfo;
+
+typedef struct rt_types {
+	rt_typeinfo **byid;     /* index = id; id 0 is never used */
+	uint32_t n, cap;
+	const mg_type **keys;   /* open addressing: type address → id */
+	uint32_t *vals;
+	uint32_t tcap;          /* power of two */
+} rt_types;
+
+/* ---- roots -------------------------------------------------------------- */
+
+typedef struct rt_root {
+	void **slot;
+	const char *name;
+} rt_root;
+
+typedef struct rt_rootstack {
+	rt_root *v;
+	size_t n, cap;
+} rt_rootstack;
+
+/* ---- mutator ------------------------------------------------------------ */
+
+struct gc_mcache;
+
+typedef struct rt_mutator {
+	rt_rootstack stack;      /* scope roots (the "stacks" of gctrace) */
+	mg_scope *scope;         /* innermost open scope */
+	struct gc_mcache *cache; /* allocation cache, owned by gc/ */
+	int64_t assist_debt;     /* scan-work bytes owed to the marker; <0 is credit */
+	bool roots_scanned;      /* this cycle; hybrid barrier shades new values until set */
+	uint32_t safepoint_tick; /* amortises clock reads at safepoints */
+} rt_mutator;
+
+/* ---- the runtime -------------------------------------------------------- */
+
+struct gc_state;
+
+struct mg_runtime {
+	mg_config cfg;
+	FILE *trace;
+	rt_types types;
+	rt_rootstack globals;
+	rt_mutator mut;             /* the one mutator thread (see header essay) */
+	struct gc_state *gc;        /* owned by gc/ */
+	uint64_t start_ns;          /* monotonic clock at mg_open */
+	uint64_t start_cpu_ns;      /* process CPU clock at mg_open */
+	mg_failure_handler on_fail;
+	void *on_fail_ud;
+	bool failed;                /* a fatal error happened; only mg_close is allowed */
+	struct rt_ext *exts;        /* per-layer extensions, destroyed at close */
+	uint64_t rand_state;        /* runtime PRNG (seeded from cfg.seed when set) */
+};
+
+/* Layers above store their per-runtime state as extensions. */
+typedef struct rt_ext {
+	struct rt_ext *next;
+	const void *key;
+	void *data;
+	void (*destroy)(mg_runtime *rt, void *data);
+} rt_ext;
+
+void *rt_ext_get(mg_runtime *rt, const void *key);
+void rt_ext_put(mg_runtime *rt, const void *key, void *data, void (*destroy)(mg_runtime *, void *));
+
+/* Runtime part of mg_open / mg_close; gc/ wraps these. */
+void rt_init(mg_runtime *rt, const mg_config *cfg);
+void rt_destroy(mg_runtime *rt);
+
+rt_typeinfo *rt_type_register(mg_runtime *rt, const mg_type *t);
+static inline rt_typeinfo *rt_type_byid(const mg_runtime *rt, uint32_t id)
+{
+	return rt->types.byid[id];
+}
+rt_typeinfo *rt_type_lookup(mg_runtime *rt, const mg_type *t);
+
+/* Splitmix64: the runtime's one PRNG (map seeds, iteration starts). */
+uint64_t rt_rand(mg_runtime *rt);
+static inline uint64_t rt_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* ---- failures ----------------------------------------------------------- */
+
+MG_NORETURN void rt_fatalv(mg_runtime *rt, mg_failure kind, const char *fmt, va_list ap);
+/* For failures whose message has detail lines after it: the caller has
+ * printed everything ("fatal error: …" first); this runs the handler or exits. */
+MG_NORETURN void rt_fail_printed(mg_runtime *rt, mg_failure kind, const char *msg);
+/* "fatal error: out of memory", with the request that failed on the next line. */
+MG_NORETURN void rt_out_of_memory(mg_runtime *rt, size_t request);
+/* Detail lines before a fatal error ("runtime: …"), to stderr. */
+void rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- clocks ------------------------------------------------------------- */
+
+static inline uint64_t rt_nanotime(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of the calling thread: the collector runs on mutator threads. */
+static inline uint64_t rt_cputime(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- trace sink --------------------------------------------------------- */
+
+/* One whole trace line (the caller gives the trailing newline). */
+void rt_trace_line(mg_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* MAPGC_RT_H */
