@@ -76,8 +76,11 @@ void gc_list_push(gc_spanlist *l, gc_span *s)
 	s->next = l->first;
 	if (l->first)
 		l->first->prev = s;
+	else
+		l->last = s;
 	l->first = s;
 	l->n++;
+	l->pages += s->npages;
 }
 
 void gc_list_remove(gc_spanlist *l, gc_span *s)
@@ -88,8 +91,27 @@ void gc_list_remove(gc_spanlist *l, gc_span *s)
 		l->first = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
+	else
+		l->last = s->prev;
 	s->next = s->prev = NULL;
 	l->n--;
+	l->pages -= s->npages;
+}
+
+void gc_list_splice(gc_spanlist *to, gc_spanlist *from)
+{
+	if (!from->first)
+		return;
+	if (to->last) {
+		to->last->next = from->first;
+		from->first->prev = to->last;
+	} else {
+		to->first = from->first;
+	}
+	to->last = from->last;
+	to->n += from->n;
+	to->pages += from->pages;
+	*from = (gc_spanlist){0};
 }
 
 /* ---- reservation -------------------------------------------------------- */
