@@ -228,6 +228,53 @@ typedef struct mg_stats {
 MG_API void mg_read_stats(mg_runtime *rt, mg_stats *st);
 MG_API const char *mg_phase_name(int phase);
 
+/* ---- maps (DESIGN.md §4): Go 1.19's bucket map on the collected heap ---- */
+
+typedef struct mg_maptype mg_maptype;   /* map[key]elem; one per (key, elem), cached */
+typedef struct mg_hmap mg_hmap;         /* a heap object: root it */
+typedef struct mg_hiter mg_hiter;       /* a heap object: root it */
+
+/* Key equality is by value: int64 and pointers by ==, strings by content,
+ * other types bytewise (pointer fields by identity).  Keys or elems over
+ * 128 bytes are stored indirectly, as in Go. */
+MG_API const mg_maptype *mg_maptype_get(mg_runtime *rt, const mg_type *key, const mg_type *elem);
+MG_API mg_hmap *mg_map_new(mg_runtime *rt, const mg_maptype *t, size_t hint);
+/* m == NULL panics: "assignment to entry in nil map". */
+MG_API void mg_map_set(mg_runtime *rt, mg_hmap *m, const void *key, const void *elem);
+/* Comma-ok lookup; elem_out may be NULL.  On a miss elem_out is zeroed. */
+MG_API bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out);
+MG_API void mg_map_delete(mg_runtime *rt, mg_hmap *m, const void *key);
+MG_API size_t mg_map_len(const mg_hmap *m);
+MG_API void mg_map_clear(mg_runtime *rt, mg_hmap *m);
+/* Iteration in Go's order: a random start bucket and offset.  The map type
+ * is needed for a nil map, so it is taken from the map; for m == NULL the
+ * iterator is empty. */
+MG_API mg_hiter *mg_map_iter(mg_runtime *rt, mg_hmap *m);
+MG_API bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out);
+
+/* Introspection, for tests, traces and tools. */
+typedef struct mg_mapinfo {
+	uint32_t id;            /* counts from 1 in order of creation */
+	size_t count;
+	unsigned B;             /* log2 of the bucket count */
+	unsigned flags;         /* iterator 1, oldIterator 2, hashWriting 4, sameSizeGrow 8 */
+	uint32_t hash0;
+	unsigned noverflow;     /* Go's approximate overflow-bucket count */
+	bool growing, same_size;
+	size_t nbuckets;        /* 2^B */
+	size_t noldbuckets;     /* while growing */
+	size_t nevacuate;       /* old buckets below this are evacuated */
+	size_t bucket_size;     /* bytes per bucket */
+	bool noscan;            /* buckets hold no pointers */
+} mg_mapinfo;
+
+MG_API void mg_map_info(const mg_hmap *m, mg_mapinfo *out);
+/* The map verifier: every filled cell findable, count exact, tophash
+ * matches, evacuation marks consistent with nevacuate, chains acyclic,
+ * noscan overflow buckets registered, deleted cells zeroed.  Reports
+ * violations to `report` (may be NULL) and returns their count. */
+MG_API int mg_map_check(mg_runtime *rt, const mg_hmap *m, FILE *report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,144 @@
+/*
+ * iter.c — map iteration, Go 1.19's mapiterinit/mapiternext.
+ *
+ * An iterator starts at a random bucket and a random cell offset and walks
+ * every bucket of the array it started on (it.buckets), each with its
+ * overflow chain, wrapping around once.  Semantics while the map changes:
+ *  - an entry present for the whole iteration is produced exactly once;
+ *  - one deleted before it is reached is not produced; one inserted during
+ *    iteration is produced at most once; the elem produced is the current one;
+ *  - if the map grew since the iterator started, cells marked evacuated in
+ *    it.buckets are looked up again in the map (the data moved);
+ *  - if the iterator started while a doubling grow was under way and the
+ *    old bucket is not evacuated yet, it walks the old bucket but only
+ *    produces the keys that belong to the new bucket it is visiting
+ *    (checkBucket), so each key comes once, from one of its two halves;
+ *  - after mg_map_clear nothing cleared is produced (map.c, issue 59411).
+ * The iterator keeps alive the array it started on (it.buckets), the
+ * current bucket (it.bptr, possibly an overflow bucket) and, for noscan
+ * maps, the overflow lists (it.overflow, it.oldoverflow).
+ */
+#include "maptype/map.h"
+
+mg_hiter *mg_map_iter(mg_runtime *rt, mg_hmap *h)
+{
+	map_rt *mrt = map_rt_of(rt);
+	mg_scope s;
+	mg_scope_enter(rt, &s);
+	mg_root(rt, &h, "map.iter.h");
+	mg_hiter *it = gc_alloc(rt, mrt->iter_ti, false, 1);
+	mg_root(rt, &it, "map.iter.it");
+	if (!h || h->count == 0) {
+		it->done = true;
+		mg_scope_leave(rt, &s);
+		return it;
+	}
+	const mg_maptype *t = h->t;
+	gc_store(rt, &it->h, h);
+	it->B = h->B;
+	gc_store(rt, &it->buckets, h->buckets);
+	if (t->noscan) {
+		/* Hold the overflow lists: nothing else keeps the overflow buckets
+		 * of it.buckets alive once the map grows past them. */
+		map_create_overflow(rt, h);
+		gc_store(rt, &it->overflow, h->extra->overflow);
+		gc_store(rt, &it->oldoverflow, h->extra->oldoverflow);
+	}
+	uint64_t r = rt_rand(rt);
+	it->startBucket = r & map_bucket_mask(h->B);
+	it->offset = (uint8_t)((r >> h->B) & (MAP_BUCKET_CNT - 1));
+	it->bucket = it->startBucket;
+	it->checkBucket = MAP_NO_CHECK;
+	it->clears = h->clears;
+	h->flags |= MAP_ITERATOR | MAP_OLD_ITERATOR;
+	if (map_events_on(rt))
+		map_event(rt, h, "iter", "start=%llu offset=%u growing=%d B=%u", (unsigned long long)it->startBucket,
+		          it->offset, map_growing(h), h->B);
+	mg_scope_leave(rt, &s);
+	return it;
+}
+
+static void copy_out(const mg_maptype *t, void *key_out, void *elem_out, const void *k, const void *e)
+{
+	if (key_out)
+		memcpy(key_out, k, t->key->size);
+	if (elem_out)
+		memcpy(elem_out, e, t->elem->size);
+}
+
+bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out)
+{
+	if (!it || it->done)
+		return false;
+	mg_hmap *h = it->h;
+	const mg_maptype *t = h->t;
+	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
+		mg_fatal(rt, "concurrent map iteration and map write");
+	uint64_t bucket = it->bucket;
+	void *b = it->bptr;
+	unsigned i = it->i;
+	uint64_t checkBucket = it->checkBucket;
+	for (;;) {
+		if (!b) {
+			if (bucket == it->startBucket && it->wrapped) {
+				it->done = true;
+				return false;
+			}
+			if (map_growing(h) && it->B == h->B) {
+				/* Started during this grow, which is not done: read the old
+				 * bucket if it has not been evacuated. */
+				uint64_t oldbucket = bucket & map_oldbucket_mask(h);
+				b = map_bucket_at(t, h->oldbuckets, oldbucket);
+				if (!map_evacuated(b)) {
+					checkBucket = bucket;
+				} else {
+					b = map_bucket_at(t, it->buckets, bucket);
+					checkBucket = MAP_NO_CHECK;
+				}
+			} else {
+				b = map_bucket_at(t, it->buckets, bucket);
+				checkBucket = MAP_NO_CHECK;
+			}
+			bucket++;
+			if (bucket == map_bucket_shift(it->B)) {
+				bucket = 0;
+				it->wrapped = true;
+			}
+			i = 0;
+		}
+		for (; i < MAP_BUCKET_CNT; i++) {
+			unsigned offi = (i + it->offset) & (MAP_BUCKET_CNT - 1);
+			uint8_t top = map_tophashes(b)[offi];
+			if (map_is_empty(top) || top == MAP_EVACUATED_EMPTY)
+				continue;
+			void *k = map_key_of(t, b, offi);
+			void *e = map_elem_of(t, b, offi);
+			if (checkBucket != MAP_NO_CHECK && !map_same_size_grow(h)) {
+				/* An unevacuated old bucket during a doubling: produce only
+				 * the keys that go to the new bucket being visited. */
+				uint64_t hash = map_hash(t, k, h->hash0);
+				if ((hash & map_bucket_mask(it->B)) != checkBucket)
+					continue;
+			}
+			if (top != MAP_EVACUATED_X && top != MAP_EVACUATED_Y) {
+				copy_out(t, key_out, elem_out, k, e);
+			} else {
+				/* The map grew since the iterator started: the golden data
+				 * is elsewhere now, and may have been deleted. */
+				void *rk;
+				void *re = map_lookup(rt, h, k, &rk);
+				if (!re)
+					continue;
+				copy_out(t, key_out, elem_out, rk, re);
+			}
+			it->bucket = bucket;
+			if (it->bptr != b)
+				gc_store(rt, &it->bptr, b);
+			it->i = (uint8_t)(i + 1);
+			it->checkBucket = checkBucket;
+			return true;
+		}
+		b = map_overflow(t, b);
+		i = 0;
+	}
+}

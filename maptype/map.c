@@ -1,0 +1,748 @@
+/*
+ * map.c — make, access, assign, delete, clear, growth and evacuation.
+ * The algorithm and its invariants are in map.h; this file follows Go
+ * 1.19's map.go step by step, in mapgc's terms (barriers, pins).
+ *
+ * Pinning.  An operation that may allocate first pins what it holds: the
+ * hmap and the pointer fields of the caller's key and elem are rooted in a
+ * scope for the rest of the operation (see map_pin).  Operations that do
+ * not allocate (lookups, most assigns and deletes) never pin.
+ */
+#include "maptype/map.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+/* ---- events (maptrace=2) ------------------------------------------------ */
+
+void map_event(mg_runtime *rt, const mg_hmap *h, const char *ev, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	rt_trace_line(rt, "mapev %s m#%u %s\n", ev, h->id, buf);
+}
+
+/* ---- pinning ------------------------------------------------------------ */
+
+typedef struct map_pin {
+	mg_scope scope;
+	bool on;
+	mg_hmap *h;
+} map_pin;
+
+static void pin_value(mg_runtime *rt, const rt_typeinfo *ti, const void *v, const char *name)
+{
+	if (!v)
+		return;
+	for (uint32_t k = 0; k < ti->nptrs; k++)
+		mg_root(rt, (char *)v + ti->offs[k], name);
+}
+
+/* Roots h, key and elem until map_unpin; idempotent within an operation. */
+static void map_pin_on(mg_runtime *rt, map_pin *p, mg_hmap *h, const void *key, const void *elem)
+{
+	if (p->on)
+		return;
+	p->on = true;
+	p->h = h;
+	mg_scope_enter(rt, &p->scope);
+	mg_root(rt, &p->h, "map.op.h");
+	pin_value(rt, h->t->key_ti, key, "map.op.key");
+	pin_value(rt, h->t->elem_ti, elem, "map.op.elem");
+}
+
+static void map_unpin(mg_runtime *rt, map_pin *p)
+{
+	if (p->on)
+		mg_scope_leave(rt, &p->scope);
+}
+
+/* ---- stores ------------------------------------------------------------- */
+
+/* A bucket's overflow pointer: traced only in scan buckets (inv.noscan-overflow). */
+static inline void set_overflow(mg_runtime *rt, const mg_maptype *t, void *b, void *ovf)
+{
+	if (t->noscan)
+		*map_overflow_slot(t, b) = ovf;
+	else
+		gc_store(rt, map_overflow_slot(t, b), ovf);
+}
+
+/* Copies one key or elem value of type ti into place, through the barrier. */
+static inline void value_set(mg_runtime *rt, const rt_typeinfo *ti, void *dst, const void *src)
+{
+	if (!ti->noscan)
+		gc_bulk_barrier(rt, ti, dst, src, 1);
+	memcpy(dst, src, ti->elem_size);
+}
+
+static inline void value_clear(mg_runtime *rt, const rt_typeinfo *ti, void *dst)
+{
+	if (!ti->noscan)
+		gc_bulk_barrier(rt, ti, dst, NULL, 1);
+	memset(dst, 0, ti->elem_size);
+}
+
+/* Moves a cell's key or elem (the stored form: a pointer when indirect). */
+static inline void cell_move(mg_runtime *rt, const rt_typeinfo *ti, bool indirect, void *dst, void *src)
+{
+	if (indirect)
+		gc_store(rt, dst, *(void **)src);
+	else
+		value_set(rt, ti, dst, src);
+}
+
+/* ---- bucket arrays and overflow ----------------------------------------- */
+
+/* Allocates (or, given `dirty`, clears and reuses) an array of 2^B buckets
+ * plus 2^(B-4) preallocated overflow buckets when B >= 4.  The last
+ * preallocated bucket's overflow pointer is set to the array itself as an
+ * end marker (a bucket's overflow is otherwise NULL until used). */
+static void *make_bucket_array(mg_runtime *rt, const mg_maptype *t, uint8_t B, void *dirty, void **next_ovf)
+{
+	uint64_t base = map_bucket_shift(B), n = base;
+	if (B >= 4)
+		n += map_bucket_shift(B - 4);
+	void *arr;
+	if (!dirty) {
+		arr = gc_alloc(rt, t->bucket_ti, true, n);
+	} else {
+		arr = dirty;
+		if (!t->noscan)
+			gc_bulk_barrier(rt, t->bucket_ti, arr, NULL, n);
+		memset(arr, 0, n * t->bucketsize);
+	}
+	*next_ovf = NULL;
+	if (n != base) {
+		*next_ovf = map_bucket_at(t, arr, base);
+		set_overflow(rt, t, map_bucket_at(t, arr, n - 1), arr);
+	}
+	return arr;
+}
+
+static map_extra *ensure_extra(mg_runtime *rt, mg_hmap *h)
+{
+	if (!h->extra) {
+		map_extra *e = gc_alloc(rt, map_rt_of(rt)->extra_ti, false, 1);
+		gc_store(rt, &h->extra, e);
+	}
+	return h->extra;
+}
+
+/* Go's createOverflow: the lists that keep noscan overflow buckets alive. */
+void map_create_overflow(mg_runtime *rt, mg_hmap *h)
+{
+	map_extra *e = ensure_extra(rt, h);
+	if (!e->overflow) {
+		map_ovflist *l = gc_alloc(rt, map_rt_of(rt)->ovflist_ti, false, 1);
+		gc_store(rt, &h->extra->overflow, l);
+	}
+}
+
+static void ovflist_append(mg_runtime *rt, mg_hmap *h, void *ovf)
+{
+	map_rt *mrt = map_rt_of(rt);
+	map_create_overflow(rt, h);
+	map_ovflist *l = h->extra->overflow;
+	uint64_t cap = l->v ? gc_hdr_len(*gc_hdr_of(l->v)) : 0;
+	if (l->len == cap) {
+		uint64_t ncap = cap ? cap * 2 : 4;
+		void **v = gc_alloc(rt, mrt->ovf_ti, true, ncap);
+		l = h->extra->overflow; /* re-read after allocating (it is reachable from h) */
+		if (l->len) {
+			gc_bulk_barrier(rt, mrt->ovf_ti, v, l->v, l->len);
+			memcpy(v, l->v, l->len * sizeof(void *));
+		}
+		gc_store(rt, &l->v, v);
+	}
+	gc_store(rt, &l->v[l->len], ovf);
+	l->len++;
+}
+
+/* Go's incrnoverflow: exact below B = 16, then a 1-in-2^(B-15) sample so
+ * that the 16-bit counter can still compare with 2^15 buckets. */
+static void incr_noverflow(mg_runtime *rt, mg_hmap *h)
+{
+	if (h->B < 16) {
+		h->noverflow++;
+		return;
+	}
+	uint32_t mask = ((uint32_t)1 << (h->B - 15)) - 1;
+	if ((rt_rand(rt) & mask) == 0)
+		h->noverflow++;
+}
+
+/* A new overflow bucket chained after b.  The caller has pinned h. */
+static void *new_overflow(mg_runtime *rt, mg_hmap *h, void *b)
+{
+	const mg_maptype *t = h->t;
+	void *ovf;
+	if (h->extra && h->extra->nextOverflow) {
+		ovf = h->extra->nextOverflow;
+		if (!map_overflow(t, ovf)) {
+			gc_store(rt, &h->extra->nextOverflow, (char *)ovf + t->bucketsize);
+		} else {
+			/* The end marker: this is the last preallocated bucket. */
+			set_overflow(rt, t, ovf, NULL);
+			gc_store(rt, &h->extra->nextOverflow, NULL);
+		}
+	} else {
+		ovf = gc_alloc(rt, t->bucket_ti, false, 1);
+	}
+	incr_noverflow(rt, h);
+	set_overflow(rt, t, b, ovf);
+	if (t->noscan) {
+		/* Until it is in the list nothing the collector traces holds it. */
+		mg_scope s;
+		mg_scope_enter(rt, &s);
+		mg_root(rt, &ovf, "map.newoverflow");
+		ovflist_append(rt, h, ovf);
+		mg_scope_leave(rt, &s);
+	}
+	return ovf;
+}
+
+static bool too_many_overflow(uint16_t noverflow, uint8_t B)
+{
+	if (B > 15)
+		B = 15;
+	return noverflow >= (uint16_t)((uint32_t)1 << (B & 15));
+}
+
+/* ---- make --------------------------------------------------------------- */
+
+mg_hmap *mg_map_new(mg_runtime *rt, const mg_maptype *t, size_t hint)
+{
+	map_rt *mrt = map_rt_of(rt);
+	if (hint > (size_t)INT64_MAX / t->bucketsize)
+		hint = 0; /* Go: a hint that cannot be allocated is ignored */
+	mg_hmap *h = gc_alloc(rt, mrt->hmap_ti, false, 1);
+	h->t = t;
+	h->hash0 = (uint32_t)rt_rand(rt);
+	h->id = mrt->next_id++;
+	uint8_t B = 0;
+	while (map_over_load_factor((int64_t)hint, B))
+		B++;
+	h->B = B;
+	if (B) {
+		map_pin p = {0};
+		map_pin_on(rt, &p, h, NULL, NULL);
+		void *next;
+		void *arr = make_bucket_array(rt, t, B, NULL, &next);
+		gc_store(rt, &h->buckets, arr);
+		if (next) {
+			ensure_extra(rt, h);
+			gc_store(rt, &h->extra->nextOverflow, next);
+		}
+		map_unpin(rt, &p);
+	}
+	if (map_events_on(rt))
+		map_event(rt, h, "make", "B=%u hint=%zu key=%s elem=%s noscan=%d", h->B, hint, t->key->name,
+		          t->elem->name, t->noscan);
+	return h;
+}
+
+size_t mg_map_len(const mg_hmap *m)
+{
+	return m ? (size_t)m->count : 0;
+}
+
+/* ---- growth ------------------------------------------------------------- */
+
+static void hash_grow(mg_runtime *rt, mg_hmap *h)
+{
+	const mg_maptype *t = h->t;
+	uint8_t bigger = 1;
+	if (!map_over_load_factor(h->count + 1, h->B)) {
+		bigger = 0;
+		h->flags |= MAP_SAME_SIZE_GROW;
+	}
+	uint8_t oldB = h->B;
+	void *next;
+	void *newbuckets = make_bucket_array(rt, t, (uint8_t)(h->B + bigger), NULL, &next);
+	/* An iterator on the array that is about to become old must now also
+	 * be considered for the old array. */
+	uint8_t flags = h->flags & ~(MAP_ITERATOR | MAP_OLD_ITERATOR);
+	if (h->flags & MAP_ITERATOR)
+		flags |= MAP_OLD_ITERATOR;
+	h->B += bigger;
+	h->flags = flags;
+	gc_store(rt, &h->oldbuckets, h->buckets);
+	gc_store(rt, &h->buckets, newbuckets);
+	h->nevacuate = 0;
+	h->noverflow = 0;
+	if (h->extra && h->extra->overflow) {
+		if (h->extra->oldoverflow)
+			mg_fatal(rt, "map: oldoverflow is not nil");
+		gc_store(rt, &h->extra->oldoverflow, h->extra->overflow);
+		gc_store(rt, &h->extra->overflow, NULL);
+	}
+	if (next) {
+		ensure_extra(rt, h);
+		gc_store(rt, &h->extra->nextOverflow, next);
+	}
+	if (map_events_on(rt))
+		map_event(rt, h, "grow", "B=%u->%u kind=%s count=%lld noverflow=%u", oldB, h->B,
+		          bigger ? "double" : "same-size", (long long)h->count, 0u);
+}
+
+static void advance_evacuation_mark(mg_runtime *rt, mg_hmap *h, uint64_t newbit)
+{
+	const mg_maptype *t = h->t;
+	h->nevacuate++;
+	/* Bound the scan of already-evacuated buckets (Go: 1024) so that one
+	 * operation never walks the whole old array. */
+	uint64_t stop = h->nevacuate + 1024;
+	if (stop > newbit)
+		stop = newbit;
+	while (h->nevacuate != stop && map_evacuated(map_bucket_at(t, h->oldbuckets, h->nevacuate)))
+		h->nevacuate++;
+	if (h->nevacuate == newbit) {
+		size_t len = 0;
+		if (map_events_on(rt))
+			mg_typeof(rt, h->oldbuckets, &len);
+		gc_store(rt, &h->oldbuckets, NULL);
+		if (h->extra)
+			gc_store(rt, &h->extra->oldoverflow, NULL);
+		h->flags &= ~MAP_SAME_SIZE_GROW;
+		if (map_events_on(rt))
+			map_event(rt, h, "growdone", "B=%u released=%zu", h->B, len * t->bucketsize);
+	}
+}
+
+/* Moves the entries of old bucket `oldbucket` (and its chain) to the new
+ * array: to bucket X = oldbucket, or, in a doubling, Y = oldbucket + newbit
+ * when the hash has the new bit.  The caller has pinned h. */
+static void evacuate(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket)
+{
+	const mg_maptype *t = h->t;
+	void *b = map_bucket_at(t, h->oldbuckets, oldbucket);
+	uint64_t newbit = map_noldbuckets(h);
+	bool no_barrier = map_rt_of(rt)->test_no_evac_barrier;
+	if (!map_evacuated(b)) {
+		struct { void *b; unsigned i; unsigned n; } xy[2] = {{0}};
+		xy[0].b = map_bucket_at(t, h->buckets, oldbucket);
+		if (!map_same_size_grow(h))
+			xy[1].b = map_bucket_at(t, h->buckets, oldbucket + newbit);
+		for (; b; b = map_overflow(t, b)) {
+			uint8_t *th = map_tophashes(b);
+			for (unsigned i = 0; i < MAP_BUCKET_CNT; i++) {
+				uint8_t top = th[i];
+				if (map_is_empty(top)) {
+					th[i] = MAP_EVACUATED_EMPTY;
+					continue;
+				}
+				if (top < MAP_MIN_TOPHASH)
+					mg_fatal(rt, "bad map state");
+				unsigned useY = 0;
+				if (!map_same_size_grow(h)) {
+					uint64_t hash = map_hash(t, map_key_of(t, b, i), h->hash0);
+					useY = (hash & newbit) != 0;
+				}
+				th[i] = (uint8_t)(MAP_EVACUATED_X + useY);
+				if (xy[useY].i == MAP_BUCKET_CNT) {
+					xy[useY].b = new_overflow(rt, h, xy[useY].b);
+					xy[useY].i = 0;
+				}
+				void *dst = xy[useY].b;
+				unsigned di = xy[useY].i;
+				map_tophashes(dst)[di] = top;
+				if (RT_UNLIKELY(no_barrier)) {
+					memcpy(map_cell_key(t, dst, di), map_cell_key(t, b, i), t->keysize);
+					memcpy(map_cell_elem(t, dst, di), map_cell_elem(t, b, i), t->elemsize);
+				} else {
+					cell_move(rt, t->key_ti, t->indirect_key, map_cell_key(t, dst, di), map_cell_key(t, b, i));
+					cell_move(rt, t->elem_ti, t->indirect_elem, map_cell_elem(t, dst, di),
+					          map_cell_elem(t, b, i));
+				}
+				xy[useY].i++;
+				xy[useY].n++;
+			}
+		}
+		/* Drop the old bucket's references so the collector can free what
+		 * they held — unless an iterator may still read them. */
+		bool cleared = false;
+		if (!(h->flags & MAP_OLD_ITERATOR) && !t->noscan) {
+			void *b0 = map_bucket_at(t, h->oldbuckets, oldbucket);
+			if (!no_barrier)
+				gc_bulk_barrier(rt, t->bucket_ti, b0, NULL, 1);
+			memset((char *)b0 + t->keys_off, 0, t->bucketsize - t->keys_off);
+			cleared = true;
+		}
+		if (map_events_on(rt))
+			map_event(rt, h, "evacuate", "old=%llu x=%u y=%u old_cells=%s", (unsigned long long)oldbucket,
+			          xy[0].n, xy[1].n, cleared ? "cleared" : t->noscan ? "noscan" : "kept");
+	}
+	if (oldbucket == h->nevacuate)
+		advance_evacuation_mark(rt, h, newbit);
+}
+
+static void grow_work(mg_runtime *rt, mg_hmap *h, uint64_t bucket)
+{
+	evacuate(rt, h, bucket & map_oldbucket_mask(h));
+	if (map_growing(h))
+		evacuate(rt, h, h->nevacuate);
+}
+
+/* ---- access ------------------------------------------------------------- */
+
+__attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_hmap *h, const void *key,
+                                                           void **key_out, map_kind kind)
+{
+	if (!h || h->count == 0)
+		return NULL;
+	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
+		mg_fatal(rt, "concurrent map read and map write");
+	const mg_maptype *t = h->t;
+	uint64_t hash = map_hash_k(t, key, h->hash0, kind);
+	uint64_t m = map_bucket_mask(h->B);
+	void *b = map_bucket_at(t, h->buckets, hash & m);
+	if (RT_UNLIKELY(h->oldbuckets != NULL)) {
+		if (!map_same_size_grow(h))
+			m >>= 1;
+		void *oldb = map_bucket_at(t, h->oldbuckets, hash & m);
+		if (!map_evacuated(oldb))
+			b = oldb;
+	}
+	uint8_t top = map_tophash(hash);
+	for (; b; b = map_overflow(t, b)) {
+		const uint8_t *th = map_tophashes(b);
+		for (unsigned i = 0; i < MAP_BUCKET_CNT; i++) {
+			if (th[i] != top) {
+				if (th[i] == MAP_EMPTY_REST)
+					return NULL;
+				continue;
+			}
+			void *k = map_key_of(t, b, i);
+			if (map_equal_k(t, key, k, kind)) {
+				if (key_out)
+					*key_out = k;
+				return map_elem_of(t, b, i);
+			}
+		}
+	}
+	return NULL;
+}
+
+void *map_lookup(mg_runtime *rt, mg_hmap *h, const void *key, void **key_out)
+{
+	switch (h ? h->t->kind : MAP_KEY_BYTES) {
+	case MAP_KEY_INT64:
+		return lookup_k(rt, h, key, key_out, MAP_KEY_INT64);
+	case MAP_KEY_STRING:
+		return lookup_k(rt, h, key, key_out, MAP_KEY_STRING);
+	case MAP_KEY_PTR:
+		return lookup_k(rt, h, key, key_out, MAP_KEY_PTR);
+	default:
+		return lookup_k(rt, h, key, key_out, MAP_KEY_BYTES);
+	}
+}
+
+bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
+{
+	void *e = map_lookup(rt, m, key, NULL);
+	if (elem_out) {
+		if (e)
+			memcpy(elem_out, e, m->t->elem->size);
+		else if (m)
+			memset(elem_out, 0, m->t->elem->size);
+	}
+	return e != NULL;
+}
+
+/* ---- assign ------------------------------------------------------------- */
+
+__attribute__((always_inline)) static inline void assign_k(mg_runtime *rt, mg_hmap *h, const void *key,
+                                                          const void *elem, map_kind kind)
+{
+	if (RT_UNLIKELY(!h))
+		mg_panic(rt, "assignment to entry in nil map");
+	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
+		mg_fatal(rt, "concurrent map writes");
+	const mg_maptype *t = h->t;
+	uint64_t hash = map_hash_k(t, key, h->hash0, kind);
+	map_pin pin = {0};
+	/* Set hashWriting after hashing: a panicking hash would leave it set. */
+	h->flags ^= MAP_HASH_WRITING;
+	if (RT_UNLIKELY(!h->buckets)) {
+		map_pin_on(rt, &pin, h, key, elem);
+		void *arr = gc_alloc(rt, t->bucket_ti, true, 1);
+		gc_store(rt, &h->buckets, arr);
+	}
+	void *insertb, *b, *elemp;
+	unsigned inserti;
+again:;
+	uint64_t bucket = hash & map_bucket_mask(h->B);
+	if (RT_UNLIKELY(map_growing(h))) {
+		map_pin_on(rt, &pin, h, key, elem);
+		grow_work(rt, h, bucket);
+	}
+	b = map_bucket_at(t, h->buckets, bucket);
+	uint8_t top = map_tophash(hash);
+	insertb = NULL;
+	inserti = 0;
+	for (;;) {
+		uint8_t *th = map_tophashes(b);
+		for (unsigned i = 0; i < MAP_BUCKET_CNT; i++) {
+			if (th[i] != top) {
+				if (map_is_empty(th[i]) && !insertb) {
+					insertb = b;
+					inserti = i;
+				}
+				if (th[i] == MAP_EMPTY_REST)
+					goto notfound;
+				continue;
+			}
+			void *k = map_key_of(t, b, i);
+			if (!map_equal_k(t, key, k, kind))
+				continue;
+			/* Present: Go updates string keys (needkeyupdate), so the map
+			 * holds the newest backing array. */
+			if (kind == MAP_KEY_STRING)
+				value_set(rt, t->key_ti, k, key);
+			elemp = map_elem_of(t, b, i);
+			goto done;
+		}
+		void *ovf = map_overflow(t, b);
+		if (!ovf)
+			break;
+		b = ovf;
+	}
+notfound:
+	/* Grow on inserting a new key, when the load factor or the overflow
+	 * count says so; the grow invalidates everything, so start again. */
+	if (!map_growing(h) && (map_over_load_factor(h->count + 1, h->B) || too_many_overflow(h->noverflow, h->B))) {
+		map_pin_on(rt, &pin, h, key, elem);
+		hash_grow(rt, h);
+		goto again;
+	}
+	if (!insertb) {
+		map_pin_on(rt, &pin, h, key, elem);
+		insertb = new_overflow(rt, h, b);
+		inserti = 0;
+	}
+	void *kdst = map_cell_key(t, insertb, inserti);
+	void *edst = map_cell_elem(t, insertb, inserti);
+	if (t->indirect_key) {
+		map_pin_on(rt, &pin, h, key, elem);
+		void *kmem = gc_alloc(rt, t->key_ti, false, 1);
+		gc_store(rt, kdst, kmem);
+		kdst = kmem;
+	}
+	if (t->indirect_elem) {
+		map_pin_on(rt, &pin, h, key, elem);
+		void *emem = gc_alloc(rt, t->elem_ti, false, 1);
+		gc_store(rt, edst, emem);
+	}
+	value_set(rt, t->key_ti, kdst, key);
+	map_tophashes(insertb)[inserti] = top;
+	h->count++;
+	elemp = map_elem_of(t, insertb, inserti);
+done:
+	if (RT_UNLIKELY(!(h->flags & MAP_HASH_WRITING)))
+		mg_fatal(rt, "concurrent map writes");
+	h->flags &= ~MAP_HASH_WRITING;
+	value_set(rt, t->elem_ti, elemp, elem);
+	map_unpin(rt, &pin);
+}
+
+void mg_map_set(mg_runtime *rt, mg_hmap *m, const void *key, const void *elem)
+{
+	switch (m ? m->t->kind : MAP_KEY_BYTES) {
+	case MAP_KEY_INT64:
+		assign_k(rt, m, key, elem, MAP_KEY_INT64);
+		break;
+	case MAP_KEY_STRING:
+		assign_k(rt, m, key, elem, MAP_KEY_STRING);
+		break;
+	case MAP_KEY_PTR:
+		assign_k(rt, m, key, elem, MAP_KEY_PTR);
+		break;
+	default:
+		assign_k(rt, m, key, elem, MAP_KEY_BYTES);
+		break;
+	}
+}
+
+/* ---- delete ------------------------------------------------------------- */
+
+__attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hmap *h, const void *key,
+                                                          map_kind kind)
+{
+	if (!h || h->count == 0)
+		return;
+	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
+		mg_fatal(rt, "concurrent map writes");
+	const mg_maptype *t = h->t;
+	uint64_t hash = map_hash_k(t, key, h->hash0, kind);
+	h->flags ^= MAP_HASH_WRITING;
+	map_pin pin = {0};
+	uint64_t bucket = hash & map_bucket_mask(h->B);
+	if (RT_UNLIKELY(map_growing(h))) {
+		map_pin_on(rt, &pin, h, key, NULL);
+		grow_work(rt, h, bucket);
+	}
+	void *b = map_bucket_at(t, h->buckets, bucket), *borig = b;
+	uint8_t top = map_tophash(hash);
+	for (; b; b = map_overflow(t, b)) {
+		uint8_t *th = map_tophashes(b);
+		for (unsigned i = 0; i < MAP_BUCKET_CNT; i++) {
+			if (th[i] != top) {
+				if (th[i] == MAP_EMPTY_REST)
+					goto end;
+				continue;
+			}
+			if (!map_equal_k(t, key, map_key_of(t, b, i), kind))
+				continue;
+			/* Clear what the cell references, as Go does: pointerful keys
+			 * and every elem (inv: deleted cells are zeroed). */
+			void *kc = map_cell_key(t, b, i), *ec = map_cell_elem(t, b, i);
+			if (t->indirect_key)
+				gc_store(rt, kc, NULL);
+			else if (t->key_ptrs)
+				value_clear(rt, t->key_ti, kc);
+			if (t->indirect_elem)
+				gc_store(rt, ec, NULL);
+			else
+				value_clear(rt, t->elem_ti, ec);
+			th[i] = MAP_EMPTY_ONE;
+			/* If the cell is the last filled one, turn this and the empty
+			 * cells before it into emptyRest, walking backwards through the
+			 * chain (inv.empty-rest). */
+			if (i == MAP_BUCKET_CNT - 1) {
+				void *ovf = map_overflow(t, b);
+				if (ovf && map_tophashes(ovf)[0] != MAP_EMPTY_REST)
+					goto notlast;
+			} else if (th[i + 1] != MAP_EMPTY_REST) {
+				goto notlast;
+			}
+			for (;;) {
+				map_tophashes(b)[i] = MAP_EMPTY_REST;
+				if (i == 0) {
+					if (b == borig)
+						break;
+					void *c = b;
+					for (b = borig; map_overflow(t, b) != c; b = map_overflow(t, b))
+						;
+					i = MAP_BUCKET_CNT - 1;
+				} else {
+					i--;
+				}
+				if (map_tophashes(b)[i] != MAP_EMPTY_ONE)
+					break;
+			}
+		notlast:
+			h->count--;
+			/* Re-seed an empty map, so an attacker cannot keep a collision
+			 * set across refills (Go issue 25237). */
+			if (h->count == 0)
+				h->hash0 = (uint32_t)rt_rand(rt);
+			goto end;
+		}
+	}
+end:
+	if (RT_UNLIKELY(!(h->flags & MAP_HASH_WRITING)))
+		mg_fatal(rt, "concurrent map writes");
+	h->flags &= ~MAP_HASH_WRITING;
+	map_unpin(rt, &pin);
+}
+
+void mg_map_delete(mg_runtime *rt, mg_hmap *m, const void *key)
+{
+	switch (m ? m->t->kind : MAP_KEY_BYTES) {
+	case MAP_KEY_INT64:
+		delete_k(rt, m, key, MAP_KEY_INT64);
+		break;
+	case MAP_KEY_STRING:
+		delete_k(rt, m, key, MAP_KEY_STRING);
+		break;
+	case MAP_KEY_PTR:
+		delete_k(rt, m, key, MAP_KEY_PTR);
+		break;
+	default:
+		delete_k(rt, m, key, MAP_KEY_BYTES);
+		break;
+	}
+}
+
+/* ---- clear -------------------------------------------------------------- */
+
+/* Go 1.21's fix for issue 59411: mark every cell of both arrays and their
+ * chains emptyRest first, so an iterator alive across the clear, on either
+ * array or inside an overflow chain that the clear unlinks, stops. */
+static void mark_buckets_empty(const mg_maptype *t, void *arr, uint64_t mask)
+{
+	for (uint64_t i = 0; i <= mask; i++)
+		for (void *b = map_bucket_at(t, arr, i); b; b = map_overflow(t, b))
+			memset(map_tophashes(b), MAP_EMPTY_REST, MAP_BUCKET_CNT);
+}
+
+void mg_map_clear(mg_runtime *rt, mg_hmap *h)
+{
+	if (!h || h->count == 0)
+		return;
+	if (h->flags & MAP_HASH_WRITING)
+		mg_fatal(rt, "concurrent map writes");
+	const mg_maptype *t = h->t;
+	h->flags ^= MAP_HASH_WRITING;
+	h->clears++;
+	int64_t count = h->count;
+	mark_buckets_empty(t, h->buckets, map_bucket_mask(h->B));
+	if (h->oldbuckets)
+		mark_buckets_empty(t, h->oldbuckets, map_oldbucket_mask(h));
+	h->flags &= ~MAP_SAME_SIZE_GROW;
+	gc_store(rt, &h->oldbuckets, NULL);
+	h->nevacuate = 0;
+	h->noverflow = 0;
+	h->count = 0;
+	h->hash0 = (uint32_t)rt_rand(rt);
+	if (h->extra) {
+		gc_store(rt, &h->extra->overflow, NULL);
+		gc_store(rt, &h->extra->oldoverflow, NULL);
+		gc_store(rt, &h->extra->nextOverflow, NULL);
+	}
+	void *next;
+	make_bucket_array(rt, t, h->B, h->buckets, &next);
+	if (next) {
+		map_pin pin = {0};
+		map_pin_on(rt, &pin, h, NULL, NULL);
+		ensure_extra(rt, h);
+		gc_store(rt, &h->extra->nextOverflow, next);
+		map_unpin(rt, &pin);
+	}
+	if (!(h->flags & MAP_HASH_WRITING))
+		mg_fatal(rt, "concurrent map writes");
+	h->flags &= ~MAP_HASH_WRITING;
+	if (map_events_on(rt))
+		map_event(rt, h, "clear", "B=%u count=%lld", h->B, (long long)count);
+}
+
+void map_test_set_evac_barrier(mg_runtime *rt, bool on)
+{
+	map_rt_of(rt)->test_no_evac_barrier = !on;
+}
+
+/* ---- introspection ------------------------------------------------------ */
+
+void mg_map_info(const mg_hmap *m, mg_mapinfo *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!m)
+		return;
+	out->id = m->id;
+	out->count = (size_t)m->count;
+	out->B = m->B;
+	out->flags = m->flags;
+	out->hash0 = m->hash0;
+	out->noverflow = m->noverflow;
+	out->growing = map_growing(m);
+	out->same_size = map_same_size_grow(m);
+	out->nbuckets = (size_t)map_bucket_shift(m->B);
+	out->noldbuckets = out->growing ? (size_t)map_noldbuckets(m) : 0;
+	out->nevacuate = (size_t)m->nevacuate;
+	out->bucket_size = m->t->bucketsize;
+	out->noscan = m->t->noscan;
+}

@@ -1,0 +1,286 @@
+/*
+ * map.h — Go 1.19's classic hash map ("map.go"), on mapgc's collected heap.
+ *
+ * STRUCTURE.  A map is an hmap header and an array of 2^B buckets.  A bucket
+ * holds 8 cells: tophash[8] (the top byte of each cell's hash, or a state),
+ * then 8 keys, then 8 elems (keys together and elems together, so no padding
+ * sits between a key and its elem), then an overflow pointer chaining more
+ * buckets that share the bucket index.  A key's bucket is the low B bits of
+ * its hash; its tophash the high byte, raised past the states below.
+ *
+ *   tophash states (MAP_TOPHASH_LIST): emptyRest 0 (this cell and every
+ *   later cell of the chain are empty), emptyOne 1, evacuatedX 2,
+ *   evacuatedY 3 (moved to the low / high half of the new array),
+ *   evacuatedEmpty 4, minTopHash 5 (smallest real top byte).
+ *
+ * GROWTH.  Inserting a new key into a map that is not growing grows it when
+ * count+1 > 6.5 × 2^B (and > 8) — a doubling — or when there are at least
+ * 2^min(B,15) overflow buckets — a same-size grow that packs the chains.
+ * The old array becomes `oldbuckets`; every later assign or delete evacuates
+ * the old bucket it lands on plus old bucket `nevacuate` (growWork), so the
+ * cost is spread over the operations.  A doubling splits old bucket i into
+ * new buckets i (X) and i + 2^(B-1) (Y) by the hash bit that B gained.
+ * When nevacuate reaches the old size, oldbuckets and the old overflow
+ * list are dropped and the collector can reclaim them.
+ *
+ *   inv.evac-prefix: old buckets below nevacuate are evacuated.
+ *   inv.evac-marks: an evacuated old bucket's cells are all evacuatedX,
+ *     evacuatedY or evacuatedEmpty; a bucket not evacuated has none.
+ *   inv.empty-rest: after an emptyRest cell, every later cell of the chain
+ *     is emptyRest.
+ *   inv.count: count = filled cells of the new array + filled cells of old
+ *     buckets not evacuated.
+ *   inv.noscan-overflow: buckets of maps whose keys and elems hold no
+ *     pointers are noscan, so the collector never follows their overflow
+ *     pointers; every overflow bucket is therefore kept in extra.overflow
+ *     (or extra.oldoverflow), and iterators hold those lists too (Go #9477).
+ *
+ * GC.  Everything here is a heap object with labelled pointer fields:
+ * hmap {buckets, oldbuckets, extra}, mapextra {overflow, oldoverflow,
+ * nextOverflow}, buckets {key, elem, overflow}, hiter {it.h, it.buckets,
+ * it.bptr, it.overflow, it.oldoverflow}.  Every pointer store goes through
+ * gc_store, and bulk moves of cells through the typed copy/clear barriers
+ * (evacuation, delete, clear).  Allocation may collect, so pointers held in
+ * C locals across an allocation are re-derived from the (rooted) hmap
+ * afterwards, and the caller's key and elem are rooted for the duration of
+ * an operation (they are copied into the map after allocations).
+ */
+#ifndef MAPGC_MAP_H
+#define MAPGC_MAP_H
+
+#include "gc/gc.h"
+
+#define MAP_BUCKET_CNT 8
+#define MAP_MAX_KEY 128   /* larger keys and elems are stored indirectly */
+#define MAP_MAX_ELEM 128
+/* Load factor 6.5 = 13/2: Go's measured trade-off between overflow buckets
+ * and wasted cells (table in map.go). */
+#define MAP_LOADFACTOR_NUM 13
+#define MAP_LOADFACTOR_DEN 2
+
+#define MAP_TOPHASH_LIST(X) \
+	X(MAP_EMPTY_REST, 0, "emptyRest") \
+	X(MAP_EMPTY_ONE, 1, "emptyOne") \
+	X(MAP_EVACUATED_X, 2, "evacuatedX") \
+	X(MAP_EVACUATED_Y, 3, "evacuatedY") \
+	X(MAP_EVACUATED_EMPTY, 4, "evacuatedEmpty") \
+	X(MAP_MIN_TOPHASH, 5, "minTopHash")
+
+enum {
+#define MAP_X_ENUM(n, v, s) n = v,
+	MAP_TOPHASH_LIST(MAP_X_ENUM)
+#undef MAP_X_ENUM
+};
+_Static_assert(MAP_EMPTY_REST == 0, "zeroed memory is emptyRest");
+_Static_assert(MAP_EMPTY_ONE < MAP_EVACUATED_X && MAP_EVACUATED_EMPTY < MAP_MIN_TOPHASH,
+               "evacuated states lie strictly between emptyOne and minTopHash");
+
+#define MAP_FLAG_LIST(X) \
+	X(MAP_ITERATOR, 1, "iterator") \
+	X(MAP_OLD_ITERATOR, 2, "oldIterator") \
+	X(MAP_HASH_WRITING, 4, "hashWriting") \
+	X(MAP_SAME_SIZE_GROW, 8, "sameSizeGrow")
+
+enum {
+#define MAP_X_ENUM(n, v, s) n = v,
+	MAP_FLAG_LIST(MAP_X_ENUM)
+#undef MAP_X_ENUM
+};
+
+typedef enum map_kind { MAP_KEY_INT64, MAP_KEY_STRING, MAP_KEY_PTR, MAP_KEY_BYTES } map_kind;
+
+struct mg_maptype {
+	const mg_type *key, *elem;
+	map_kind kind;
+	bool indirect_key, indirect_elem;
+	bool key_ptrs, elem_ptrs;       /* the stored key/elem (as in the cell) holds pointers */
+	bool noscan;                    /* buckets hold no pointers */
+	uint32_t keysize, elemsize;     /* as stored in a cell (8 when indirect) */
+	uint32_t bucketsize;
+	uint32_t keys_off, elems_off, overflow_off;
+	mg_type bucket;                 /* the bucket's type descriptor */
+	mg_field *bucket_fields;
+	rt_typeinfo *bucket_ti, *key_ti, *elem_ti;
+	rt_typeinfo *cellkey_ti, *cellelem_ti;  /* typed copies of cells */
+	char name[96];
+};
+
+/* A growable list of overflow buckets: Go's *[]*bmap.  Iterators hold the
+ * list object, not its array, so they see buckets appended after they
+ * started (an append may move the array). */
+typedef struct map_ovflist {
+	void **v;               /* heap array of bucket pointers; capacity = its length */
+	uint64_t len;           /* used */
+} map_ovflist;
+
+typedef struct map_extra {
+	map_ovflist *overflow;     /* overflow buckets of the current array (noscan maps) */
+	map_ovflist *oldoverflow;  /* the same for the old array */
+	void *nextOverflow;        /* next free preallocated overflow bucket */
+} map_extra;
+
+struct mg_hmap {
+	int64_t count;          /* live cells: len() */
+	uint8_t flags;
+	uint8_t B;              /* log2 of the bucket count */
+	uint16_t noverflow;     /* approximate overflow bucket count (see incr_noverflow) */
+	uint32_t hash0;         /* hash seed, re-drawn when the map empties */
+	void *buckets;          /* 2^B buckets (+ preallocated overflow for B >= 4) */
+	void *oldbuckets;       /* previous array, non-NULL only while growing */
+	uint64_t nevacuate;     /* old buckets below this are evacuated */
+	map_extra *extra;       /* optional fields */
+	const mg_maptype *t;    /* outside the heap */
+	uint32_t id;            /* for traces: from 1, in order of creation */
+	uint32_t clears;        /* mg_map_clear count (iterator fingerprint) */
+};
+
+struct mg_hiter {
+	mg_hmap *h;             /* it.h */
+	void *buckets;          /* it.buckets: the array iteration started on */
+	void *bptr;             /* it.bptr: current bucket (may be an overflow bucket) */
+	map_ovflist *overflow;    /* it.overflow: keeps noscan overflow buckets alive */
+	map_ovflist *oldoverflow; /* it.oldoverflow */
+	uint64_t startBucket;
+	uint64_t bucket;        /* next bucket to visit */
+	uint64_t checkBucket;
+	uint8_t offset;         /* cell offset, random */
+	uint8_t B;              /* B at start */
+	uint8_t i;              /* next cell in bptr */
+	bool wrapped;
+	bool done;
+	uint32_t clears;        /* h->clears at start */
+};
+
+#define MAP_NO_CHECK UINT64_MAX
+
+/* ---- per-runtime map state ---------------------------------------------- */
+
+typedef struct map_rt {
+	mg_maptype **types;     /* cache of map types */
+	size_t ntypes, cap;
+	rt_typeinfo *hmap_ti, *extra_ti, *ovflist_ti, *ovf_ti, *iter_ti;
+	uint32_t next_id;
+	bool test_no_evac_barrier; /* tests only: evacuation copies without barriers */
+} map_rt;
+
+map_rt *map_rt_of(mg_runtime *rt);
+
+/* ---- hashing (inline: the per-kind fast paths are specialisations) ------ */
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+__attribute__((always_inline)) static inline uint64_t map_hash_k(const mg_maptype *t, const void *key,
+                                                                uint32_t seed, map_kind kind)
+{
+	switch (kind) {
+	case MAP_KEY_INT64:
+	case MAP_KEY_PTR:
+		return XXH3_64bits_withSeed(key, 8, seed);
+	case MAP_KEY_STRING: {
+		const mg_string *s = key;
+		return XXH3_64bits_withSeed(s->len ? s->ptr : "", s->len, seed);
+	}
+	default:
+		return XXH3_64bits_withSeed(key, t->key->size, seed);
+	}
+}
+
+__attribute__((always_inline)) static inline bool map_equal_k(const mg_maptype *t, const void *a, const void *b,
+                                                             map_kind kind)
+{
+	switch (kind) {
+	case MAP_KEY_INT64:
+	case MAP_KEY_PTR:
+		return *(const uint64_t *)a == *(const uint64_t *)b;
+	case MAP_KEY_STRING: {
+		const mg_string *x = a, *y = b;
+		return x->len == y->len && (x->ptr == y->ptr || memcmp(x->ptr, y->ptr, x->len) == 0);
+	}
+	default:
+		return memcmp(a, b, t->key->size) == 0;
+	}
+}
+
+static inline uint64_t map_hash(const mg_maptype *t, const void *key, uint32_t seed)
+{
+	return map_hash_k(t, key, seed, t->kind);
+}
+static inline bool map_key_equal(const mg_maptype *t, const void *a, const void *b)
+{
+	return map_equal_k(t, a, b, t->kind);
+}
+
+static inline uint8_t map_tophash(uint64_t hash)
+{
+	uint8_t top = (uint8_t)(hash >> 56);
+	return top < MAP_MIN_TOPHASH ? (uint8_t)(top + MAP_MIN_TOPHASH) : top;
+}
+
+static inline bool map_is_empty(uint8_t x) { return x <= MAP_EMPTY_ONE; }
+
+/* ---- bucket geometry ---------------------------------------------------- */
+
+static inline uint8_t *map_tophashes(void *b) { return (uint8_t *)b; }
+static inline void *map_bucket_at(const mg_maptype *t, void *arr, uint64_t i)
+{
+	return (char *)arr + i * t->bucketsize;
+}
+static inline void *map_cell_key(const mg_maptype *t, void *b, unsigned i)
+{
+	return (char *)b + t->keys_off + (size_t)i * t->keysize;
+}
+static inline void *map_cell_elem(const mg_maptype *t, void *b, unsigned i)
+{
+	return (char *)b + t->elems_off + (size_t)i * t->elemsize;
+}
+static inline void **map_overflow_slot(const mg_maptype *t, void *b)
+{
+	return (void **)((char *)b + t->overflow_off);
+}
+static inline void *map_overflow(const mg_maptype *t, void *b) { return *map_overflow_slot(t, b); }
+
+/* The key or elem value a cell holds (following indirection). */
+static inline void *map_key_of(const mg_maptype *t, void *b, unsigned i)
+{
+	void *k = map_cell_key(t, b, i);
+	return t->indirect_key ? *(void **)k : k;
+}
+static inline void *map_elem_of(const mg_maptype *t, void *b, unsigned i)
+{
+	void *e = map_cell_elem(t, b, i);
+	return t->indirect_elem ? *(void **)e : e;
+}
+
+static inline uint64_t map_bucket_shift(uint8_t B) { return (uint64_t)1 << B; }
+static inline uint64_t map_bucket_mask(uint8_t B) { return map_bucket_shift(B) - 1; }
+static inline bool map_growing(const mg_hmap *h) { return h->oldbuckets != NULL; }
+static inline bool map_same_size_grow(const mg_hmap *h) { return (h->flags & MAP_SAME_SIZE_GROW) != 0; }
+static inline uint64_t map_noldbuckets(const mg_hmap *h)
+{
+	return map_same_size_grow(h) ? map_bucket_shift(h->B) : map_bucket_shift(h->B) >> 1;
+}
+static inline uint64_t map_oldbucket_mask(const mg_hmap *h) { return map_noldbuckets(h) - 1; }
+
+static inline bool map_evacuated(void *b)
+{
+	uint8_t h = map_tophashes(b)[0];
+	return h > MAP_EMPTY_ONE && h < MAP_MIN_TOPHASH;
+}
+
+bool map_over_load_factor(int64_t count, uint8_t B);
+
+/* ---- operations (map.c) ------------------------------------------------- */
+
+/* Finds key; returns its elem value (and *key_out its stored key), or NULL. */
+void *map_lookup(mg_runtime *rt, mg_hmap *h, const void *key, void **key_out);
+void map_create_overflow(mg_runtime *rt, mg_hmap *h);
+void map_event(mg_runtime *rt, const mg_hmap *h, const char *ev, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static inline bool map_events_on(const mg_runtime *rt) { return rt->cfg.maptrace >= 2; }
+
+/* Tests only: make evacuation copy cells with plain stores, to prove that
+ * checkmark catches the missing barrier (tests/maptype). */
+void map_test_set_evac_barrier(mg_runtime *rt, bool on);
+
+#endif /* MAPGC_MAP_H */
