@@ -35,6 +35,9 @@
  * poisoned shadow under ASan (reads are caught), untouched in release. */
 void gc_poison(void *p, size_t n)
 {
+#ifdef GC_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(p, n); /* parts may be poisoned already */
+#endif
 #if defined(GC_ASAN) || !defined(NDEBUG)
 	memset(p, 0xdb, n);
 #endif

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const mg_field ptr_field[] = {{0, "ptr"}};
 static const mg_field str_field[] = {{0, "str"}};
@@ -52,6 +53,7 @@ void rt_fatalv(mg_runtime *rt, mg_failure kind, const char *fmt, va_list ap)
 
 void rt_fail_printed(mg_runtime *rt, mg_failure kind, const char *msg)
 {
+	fflush(stdout);
 	fflush(stderr);
 	if (rt) {
 		if (kind == MG_FATAL)
@@ -59,7 +61,11 @@ void rt_fail_printed(mg_runtime *rt, mg_failure kind, const char *msg)
 		if (rt->on_fail)
 			rt->on_fail(rt->on_fail_ud, kind, msg);
 	}
-	exit(2);
+	fflush(stdout);
+	fflush(stderr);
+	/* Like Go's exit(2) after a throw: no atexit handlers, which could run
+	 * into the broken state (and LeakSanitizer would change the status). */
+	_exit(2);
 }
 
 void mg_fatal(mg_runtime *rt, const char *fmt, ...)
@@ -143,6 +149,12 @@ static void type_validate(mg_runtime *rt, const mg_type *t)
 		mg_fatal(rt, "type %s: alignment %zu not in 1, 2, 4, 8", name, t->align);
 	if (t->size == 0 || t->size % t->align || t->size > UINT32_MAX)
 		mg_fatal(rt, "type %s: bad size %zu", name, t->size);
+	if (t->nptrs && !t->ptrs)
+		mg_fatal(rt, "type %s: %zu pointer fields but no field list", name, t->nptrs);
+	/* In an array every element's pointer fields must stay 8-aligned. */
+	if (t->nptrs && (t->size % sizeof(void *) || t->align != sizeof(void *)))
+		mg_fatal(rt, "type %s: has pointer fields, so size and alignment must be multiples of 8 (size %zu, "
+		         "align %zu)", name, t->size, t->align);
 	for (size_t i = 0; i < t->nptrs; i++) {
 		size_t off = t->ptrs[i].offset;
 		if (off % sizeof(void *) || off + sizeof(void *) > t->size)
