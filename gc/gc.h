@@ -187,6 +187,8 @@ typedef struct gc_state {
 	uint64_t heap_scan;             /* of which in scan spans */
 	uint64_t heap_mapped;           /* committed and not released */
 	uint64_t free_unreleased;       /* bytes in free, unreleased spans */
+	uint64_t inuse_bytes;           /* bytes in in-use spans */
+	uint64_t peak_inuse;            /* max of inuse_bytes since the last scavenge */
 	/* collector */
 	gc_phase phase;
 	bool wb_on;                     /* barrier enabled (MARK, MARK_TERMINATION) */

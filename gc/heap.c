@@ -357,6 +357,9 @@ gc_span *gc_span_alloc(mg_runtime *rt, uint32_t npages)
 	s->released = false;
 	gc_unpoison((void *)s->base, (size_t)s->npages * GC_PAGE_SIZE);
 	pagemap_set_all(gc, s, s);
+	gc->inuse_bytes += (uint64_t)s->npages * GC_PAGE_SIZE;
+	if (gc->inuse_bytes > gc->peak_inuse)
+		gc->peak_inuse = gc->inuse_bytes;
 	return s;
 }
 
@@ -364,6 +367,7 @@ void gc_span_free(mg_runtime *rt, gc_span *s)
 {
 	gc_state *gc = gc_of(rt);
 	pagemap_set_all(gc, s, NULL);
+	gc->inuse_bytes -= (uint64_t)s->npages * GC_PAGE_SIZE;
 	free(s->allocbits); /* one block: alloc, mark, check and scratch bits */
 	s->allocbits = s->markbits = s->checkbits = s->scratchbits = NULL;
 	s->state = SPAN_FREE;
@@ -415,24 +419,47 @@ void gc_span_init_large(gc_span *s, bool noscan)
 	span_bits_alloc(s);
 }
 
-/* Returns free runs to the OS until at most `retain` free bytes stay
- * resident.  The largest runs go first: one madvise each, most bytes back. */
+static bool release_run(gc_state *gc, gc_span *s)
+{
+	size_t bytes = (size_t)s->npages * GC_PAGE_SIZE;
+	gc_poison((void *)s->base, bytes);
+	if (madvise((void *)s->base, bytes, MADV_DONTNEED) != 0)
+		return false;
+	s->released = true;
+	s->needzero = false;
+	gc->heap_mapped -= bytes;
+	gc->stats.heap_released += bytes;
+	return true;
+}
+
+/* Returns free pages to the OS until at most `retain` free bytes stay
+ * resident.  The largest runs go first (one madvise each, most bytes back);
+ * a run larger than what is left to return is split, and only its tail
+ * goes back, so the heap does not shrink below what it will need. */
 void gc_heap_scavenge(mg_runtime *rt, uint64_t retain)
 {
 	gc_state *gc = gc_of(rt);
 	for (int n = 128; n >= 1 && gc->free_unreleased > retain; n--) {
 		gc_spanlist *l = n == 128 ? &gc->free_large : &gc->free_runs[n];
-		for (gc_span *s = l->first; s && gc->free_unreleased > retain; s = s->next) {
+		gc_span *next;
+		for (gc_span *s = l->first; s && gc->free_unreleased > retain; s = next) {
+			next = s->next;
 			if (s->released)
 				continue;
-			size_t bytes = (size_t)s->npages * GC_PAGE_SIZE;
-			if (madvise((void *)s->base, bytes, MADV_DONTNEED) != 0)
-				continue;
-			s->released = true;
-			s->needzero = false;
-			gc->free_unreleased -= bytes;
-			gc->heap_mapped -= bytes;
-			gc->stats.heap_released += bytes;
+			uint64_t need = gc->free_unreleased - retain;
+			uint32_t tailp = (uint32_t)((need + GC_PAGE_SIZE - 1) / GC_PAGE_SIZE);
+			free_run_remove(gc, s);
+			if (tailp < s->npages) {
+				gc_span *tail = span_new(rt, s->base + (uintptr_t)(s->npages - tailp) * GC_PAGE_SIZE, tailp);
+				s->npages -= tailp;
+				free_run_insert(gc, s);
+				if (!release_run(gc, tail))
+					tail->released = false;
+				free_run_insert(gc, tail);
+				return;
+			}
+			release_run(gc, s);
+			free_run_insert(gc, s);
 		}
 	}
 }

@@ -74,8 +74,19 @@ static void sweep_done(mg_runtime *rt)
 	if (gc->phase != GC_SWEEP)
 		return;
 	gc->phase = GC_OFF;
-	/* Keep a tenth of the goal resident for reuse; give the rest back. */
-	gc_heap_scavenge(rt, gc->pacer.goal / 10);
+	/* Keep mapped memory within 110 % of the larger of the goal and the
+	 * span memory the last cycle actually used at its peak (fragmentation
+	 * included), and return free pages beyond that to the OS.  Like Go's
+	 * scavenger goal, with hysteresis: a page returned and needed again
+	 * next cycle costs a fault and a clear. */
+	uint64_t goal = gc->pacer.goal == UINT64_MAX ? gc->heap_live : gc->pacer.goal;
+	uint64_t keep = goal > gc->peak_inuse ? goal : gc->peak_inuse;
+	uint64_t target = keep + keep / 10;
+	if (gc->heap_mapped > target) {
+		uint64_t excess = gc->heap_mapped - target;
+		gc_heap_scavenge(rt, gc->free_unreleased > excess ? gc->free_unreleased - excess : 0);
+	}
+	gc->peak_inuse = gc->inuse_bytes;
 }
 
 bool gc_sweep_one(mg_runtime *rt)

@@ -61,9 +61,9 @@ mg_hiter *mg_map_iter(mg_runtime *rt, mg_hmap *h)
 static void copy_out(const mg_maptype *t, void *key_out, void *elem_out, const void *k, const void *e)
 {
 	if (key_out)
-		memcpy(key_out, k, t->key->size);
+		map_copy_value(key_out, k, t->key->size);
 	if (elem_out)
-		memcpy(elem_out, e, t->elem->size);
+		map_copy_value(elem_out, e, t->elem->size);
 }
 
 bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out)

@@ -76,7 +76,7 @@ static inline void value_set(mg_runtime *rt, const rt_typeinfo *ti, void *dst, c
 {
 	if (!ti->noscan)
 		gc_bulk_barrier(rt, ti, dst, src, 1);
-	memcpy(dst, src, ti->elem_size);
+	map_copy_value(dst, src, ti->elem_size);
 }
 
 static inline void value_clear(mg_runtime *rt, const rt_typeinfo *ti, void *dst)
@@ -126,7 +126,7 @@ static void *make_bucket_array(mg_runtime *rt, const mg_maptype *t, uint8_t B, v
 static map_extra *ensure_extra(mg_runtime *rt, mg_hmap *h)
 {
 	if (!h->extra) {
-		map_extra *e = gc_alloc(rt, map_rt_of(rt)->extra_ti, false, 1);
+		map_extra *e = gc_alloc(rt, h->t->mrt->extra_ti, false, 1);
 		gc_store(rt, &h->extra, e);
 	}
 	return h->extra;
@@ -137,14 +137,14 @@ void map_create_overflow(mg_runtime *rt, mg_hmap *h)
 {
 	map_extra *e = ensure_extra(rt, h);
 	if (!e->overflow) {
-		map_ovflist *l = gc_alloc(rt, map_rt_of(rt)->ovflist_ti, false, 1);
+		map_ovflist *l = gc_alloc(rt, h->t->mrt->ovflist_ti, false, 1);
 		gc_store(rt, &h->extra->overflow, l);
 	}
 }
 
 static void ovflist_append(mg_runtime *rt, mg_hmap *h, void *ovf)
 {
-	map_rt *mrt = map_rt_of(rt);
+	map_rt *mrt = h->t->mrt;
 	map_create_overflow(rt, h);
 	map_ovflist *l = h->extra->overflow;
 	uint64_t cap = l->v ? gc_hdr_len(*gc_hdr_of(l->v)) : 0;
@@ -216,7 +216,7 @@ static bool too_many_overflow(uint16_t noverflow, uint8_t B)
 
 mg_hmap *mg_map_new(mg_runtime *rt, const mg_maptype *t, size_t hint)
 {
-	map_rt *mrt = map_rt_of(rt);
+	map_rt *mrt = t->mrt;
 	if (hint > (size_t)INT64_MAX / t->bucketsize)
 		hint = 0; /* Go: a hint that cannot be allocated is ignored */
 	mg_hmap *h = gc_alloc(rt, mrt->hmap_ti, false, 1);
@@ -321,7 +321,7 @@ static void evacuate(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket)
 	const mg_maptype *t = h->t;
 	void *b = map_bucket_at(t, h->oldbuckets, oldbucket);
 	uint64_t newbit = map_noldbuckets(h);
-	bool no_barrier = map_rt_of(rt)->test_no_evac_barrier;
+	bool no_barrier = t->mrt->test_no_evac_barrier;
 	if (!map_evacuated(b)) {
 		struct { void *b; unsigned i; unsigned n; } xy[2] = {{0}};
 		xy[0].b = map_bucket_at(t, h->buckets, oldbucket);
@@ -441,16 +441,31 @@ void *map_lookup(mg_runtime *rt, mg_hmap *h, const void *key, void **key_out)
 	}
 }
 
-bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
+__attribute__((always_inline)) static inline bool get_k(mg_runtime *rt, mg_hmap *m, const void *key,
+                                                       void *elem_out, map_kind kind)
 {
-	void *e = map_lookup(rt, m, key, NULL);
+	void *e = lookup_k(rt, m, key, NULL, kind);
 	if (elem_out) {
 		if (e)
-			memcpy(elem_out, e, m->t->elem->size);
+			map_copy_value(elem_out, e, m->t->elem->size);
 		else if (m)
-			memset(elem_out, 0, m->t->elem->size);
+			map_zero_value(elem_out, m->t->elem->size);
 	}
 	return e != NULL;
+}
+
+bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
+{
+	switch (m ? m->t->kind : MAP_KEY_BYTES) {
+	case MAP_KEY_INT64:
+		return get_k(rt, m, key, elem_out, MAP_KEY_INT64);
+	case MAP_KEY_STRING:
+		return get_k(rt, m, key, elem_out, MAP_KEY_STRING);
+	case MAP_KEY_PTR:
+		return get_k(rt, m, key, elem_out, MAP_KEY_PTR);
+	default:
+		return get_k(rt, m, key, elem_out, MAP_KEY_BYTES);
+	}
 }
 
 /* ---- assign ------------------------------------------------------------- */

@@ -88,6 +88,7 @@ enum {
 };
 
 typedef enum map_kind { MAP_KEY_INT64, MAP_KEY_STRING, MAP_KEY_PTR, MAP_KEY_BYTES } map_kind;
+typedef struct map_rt map_rt;
 
 struct mg_maptype {
 	const mg_type *key, *elem;
@@ -103,6 +104,7 @@ struct mg_maptype {
 	rt_typeinfo *bucket_ti, *key_ti, *elem_ti;
 	rt_typeinfo *cellkey_ti, *cellelem_ti;  /* typed copies of cells */
 	char name[96];
+	struct map_rt *mrt;             /* the runtime's map state (types are per runtime) */
 };
 
 /* A growable list of overflow buckets: Go's *[]*bmap.  Iterators hold the
@@ -155,13 +157,13 @@ struct mg_hiter {
 
 /* ---- per-runtime map state ---------------------------------------------- */
 
-typedef struct map_rt {
+struct map_rt {
 	mg_maptype **types;     /* cache of map types */
 	size_t ntypes, cap;
 	rt_typeinfo *hmap_ti, *extra_ti, *ovflist_ti, *ovf_ti, *iter_ti;
 	uint32_t next_id;
 	bool test_no_evac_barrier; /* tests only: evacuation copies without barriers */
-} map_rt;
+};
 
 map_rt *map_rt_of(mg_runtime *rt);
 
@@ -268,7 +270,33 @@ static inline bool map_evacuated(void *b)
 	return h > MAP_EMPTY_ONE && h < MAP_MIN_TOPHASH;
 }
 
-bool map_over_load_factor(int64_t count, uint8_t B);
+static inline bool map_over_load_factor(int64_t count, uint8_t B)
+{
+	return count > MAP_BUCKET_CNT &&
+	       (uint64_t)count > MAP_LOADFACTOR_NUM * (map_bucket_shift(B) / MAP_LOADFACTOR_DEN);
+}
+
+/* Copies a key or elem value out to the caller.  Sizes 8 and 16 (int64,
+ * pointers, strings) become single moves instead of a library call. */
+__attribute__((always_inline)) static inline void map_copy_value(void *dst, const void *src, size_t n)
+{
+	if (n == 8)
+		memcpy(dst, src, 8);
+	else if (n == 16)
+		memcpy(dst, src, 16);
+	else
+		memcpy(dst, src, n);
+}
+
+__attribute__((always_inline)) static inline void map_zero_value(void *dst, size_t n)
+{
+	if (n == 8)
+		memset(dst, 0, 8);
+	else if (n == 16)
+		memset(dst, 0, 16);
+	else
+		memset(dst, 0, n);
+}
 
 /* ---- operations (map.c) ------------------------------------------------- */
 

@@ -77,12 +77,6 @@ map_rt *map_rt_of(mg_runtime *rt)
 	return m;
 }
 
-bool map_over_load_factor(int64_t count, uint8_t B)
-{
-	return count > MAP_BUCKET_CNT &&
-	       (uint64_t)count > MAP_LOADFACTOR_NUM * (map_bucket_shift(B) / MAP_LOADFACTOR_DEN);
-}
-
 /* ---- map types ---------------------------------------------------------- */
 
 static char *label_dup(mg_runtime *rt, const char *role, const mg_type *t, size_t field, bool indirect)
@@ -122,6 +116,7 @@ static mg_maptype *maptype_make(mg_runtime *rt, const mg_type *key, const mg_typ
 		rt_out_of_memory(rt, sizeof *mt);
 	mt->key = key;
 	mt->elem = elem;
+	mt->mrt = map_rt_of(rt);
 	mt->key_ti = rt_type_register(rt, key);
 	mt->elem_ti = rt_type_register(rt, elem);
 	mt->kind = key == &mg_type_int64 ? MAP_KEY_INT64
