@@ -18,6 +18,8 @@
 
 typedef enum { SWEPT_FREED, SWEPT_PARTIAL, SWEPT_FULL } swept;
 
+#define SWEEP_MIN_DISTANCE ((uint64_t)1 << 20)
+
 static swept sweep_span(mg_runtime *rt, gc_span *s)
 {
 	gc_state *gc = gc_of(rt);
@@ -113,9 +115,9 @@ void gc_sweep_all(mg_runtime *rt)
 void gc_sweep_proportional(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
-	if (gc->heap_live <= gc->sweep_live_basis)
-		return;
-	uint64_t target = (uint64_t)((double)(gc->heap_live - gc->sweep_live_basis) * gc->sweep_pages_per_byte);
+	/* Paced by bytes allocated, not by heap_live: sweeping lowers heap_live
+	 * and would otherwise hold back its own pacing. */
+	uint64_t target = (uint64_t)((double)(gc->stats.total_alloc - gc->sweep_live_basis) * gc->sweep_pages_per_byte);
 	while (gc->sweep_pages_done < target && gc_sweep_one(rt))
 		;
 }
@@ -148,8 +150,12 @@ void gc_sweep_prepare(mg_runtime *rt)
 		gc->unswept_pages += gc->unswept[sc].pages;
 	}
 	gc->sweep_pages_done = 0;
-	gc->sweep_live_basis = gc->heap_live;
-	uint64_t runway = gc->pacer.trigger > gc->heap_live ? gc->pacer.trigger - gc->heap_live : 0;
+	gc->sweep_live_basis = gc->stats.total_alloc;
+	/* Finish 1 MiB of allocation before the trigger (Go's
+	 * sweepMinHeapDistance), so sweep termination finds nothing to do. */
+	uint64_t runway = gc->pacer.trigger > gc->heap_live + SWEEP_MIN_DISTANCE
+	                          ? gc->pacer.trigger - gc->heap_live - SWEEP_MIN_DISTANCE
+	                          : 0;
 	/* No runway: sweep everything with the first allocation. */
 	gc->sweep_pages_per_byte = runway ? (double)gc->unswept_pages / (double)runway : 1e18;
 	gc->phase = GC_SWEEP;

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# stress_graph_usage.sh — usage errors exit 2 with a usage on stderr and
+# nothing on stdout; --help and --list succeed on stdout (DESIGN.md §7).
+# shellcheck source=stress_graph.sh
+source "$(dirname "${BASH_SOURCE[0]}")/stress_graph.sh" || exit 1
+
+# sg_usage_error WHY ARGS…: mapgc ARGS must be a usage error.
+sg_usage_error() {
+	local why=$1
+	shift
+	sg_run -- "$@"
+	[[ $sg_rc -eq 2 ]] || sg_fail "$why: exit status $sg_rc, want 2: $sg_cmd$(sg_tail)"
+	grep -q 'usage:' "$sg_err" || sg_fail "$why: no usage on stderr: $sg_cmd$(sg_tail)"
+	[[ ! -s "$sg_out" ]] || sg_fail "$why: usage error wrote to stdout: $sg_cmd$(sg_tail)"
+}
+
+sg_usage_error "no command"
+sg_usage_error "unknown command" frobnicate
+sg_usage_error "unknown top-level option" --frobnicate
+sg_usage_error "no workload" stress
+sg_usage_error "options but no workload" stress --ops 10
+sg_usage_error "unknown workload" stress no-such-workload
+sg_usage_error "two workloads" stress graph graph
+sg_usage_error "unknown option" stress graph --frobnicate
+sg_usage_error "unknown option sharing a prefix" stress graph --opsx 5
+sg_usage_error "single-dash option" stress graph -x
+sg_usage_error "missing value at the end" stress graph --ops
+sg_usage_error "--list with a value" stress --list=yes
+sg_usage_error "--list with a workload" stress --list graph
+for bad in abc -1 +1 ' 5' 5x 1e3 '' 0x10 99999999999999999999999; do
+	sg_usage_error "bad --ops '$bad'" stress graph --ops "$bad"
+	sg_usage_error "bad --ops='$bad'" stress graph "--ops=$bad"
+done
+sg_usage_error "--live 0" stress graph --live 0
+sg_usage_error "bad --live" stress graph --live many
+sg_usage_error "--seed past 2^64-1" stress graph --seed 18446744073709551616
+sg_usage_error "negative --seed" stress graph --seed -3
+sg_usage_error "bad --gogc" stress graph --gogc fast
+sg_usage_error "negative --gogc" stress graph --gogc -5
+sg_usage_error "bad --barrier" stress graph --barrier steele
+sg_usage_error "bad --backend" stress graph --backend jvm
+
+# Usage errors are found before anything runs: the run would be huge.
+sg_usage_error "bad option after a good one" stress graph --ops 100000000000 --live 100000000 --gogc x
+
+# boehm is a known backend that is not built yet: its own message, exit 2.
+sg_run -- stress graph --backend boehm --ops 10 --live 10
+[[ $sg_rc -eq 2 ]] || sg_fail "--backend boehm: exit status $sg_rc, want 2$(sg_tail)"
+grep -qx 'mapgc: backend boehm is not available yet' "$sg_err" ||
+	sg_fail "--backend boehm: stderr lacks 'mapgc: backend boehm is not available yet'$(sg_tail)"
+
+# Help goes to stdout with status 0.
+for args in "--help" "-h" "stress --help"; do
+	# shellcheck disable=SC2086  # split on purpose
+	sg_run -- $args
+	sg_expect_rc 0
+	grep -q 'usage: mapgc' "$sg_out" || sg_fail "mapgc $args: no usage on stdout$(sg_tail)"
+	[[ ! -s "$sg_err" ]] || sg_fail "mapgc $args: wrote to stderr$(sg_tail)"
+done
+sg_run -- --help
+grep -q 'stress' "$sg_out" || sg_fail "mapgc --help does not mention the stress command"
+
+# --list names graph on a line of its own, followed by its paragraph.
+sg_run -- stress --list
+sg_expect_rc 0
+grep -q '^graph ' "$sg_out" || sg_fail "stress --list does not list graph$(sg_tail)"
+[[ $(grep -A1 '^graph ' "$sg_out" | tail -n 1) =~ ^[[:space:]]+[A-Za-z] ]] ||
+	sg_fail "stress --list has no description under graph$(sg_tail)"
+[[ ! -s "$sg_err" ]] || sg_fail "stress --list wrote to stderr$(sg_tail)"
+
+# A good run, for contrast: the same parser accepts the full option set.
+sg_run -- stress graph --seed 1 --ops 100 --live 100 --gogc off --barrier yuasa --backend mapgc
+sg_expect_result
+
+sg_note "ok"

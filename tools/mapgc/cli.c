@@ -1,0 +1,71 @@
+/*
+ * cli.c — option parsing and error reporting shared by the mapgc commands.
+ * See cli.h for the conventions.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+cli_opt
+cli_option(int argc, char **argv, int *i, const char *name, bool takes_value,
+		const char **value)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) != 0)
+		return CLI_OPT_NO;
+	if (arg[n] == '=') {
+		if (!takes_value)
+			return CLI_OPT_BAD;
+		*value = arg + n + 1;
+		return CLI_OPT_YES;
+	}
+	if (arg[n] != '\0')
+		return CLI_OPT_NO;   /* a longer option that shares the prefix */
+	if (!takes_value) {
+		*value = NULL;
+		return CLI_OPT_YES;
+	}
+	if (*i + 1 >= argc)
+		return CLI_OPT_BAD;
+	*i += 1;
+	*value = argv[*i];
+	return CLI_OPT_YES;
+}
+
+bool
+cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	/* strtoull skips spaces and accepts a sign (negating!): refuse both. */
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = (uint64_t)v;
+	return true;
+}
+
+void
+cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);   /* keep stdout and stderr in order on a terminal */
+	if (cmd != NULL)
+		fprintf(stderr, "mapgc %s: ", cmd);
+	else
+		fputs("mapgc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
