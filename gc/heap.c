@@ -10,7 +10,6 @@
 #include "gc/gc.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -25,9 +24,8 @@ static uint32_t class_size[GC_NCLASS];
 static uint32_t class_npages[GC_NCLASS];
 static uint8_t class_small[1024 / 8 + 1];        /* size ≤ 1024: by 8 bytes */
 static uint8_t class_big[GC_MAX_SMALL / 128 + 1]; /* above: by 128 bytes */
-static pthread_once_t class_once = PTHREAD_ONCE_INIT;
-
-static void classes_init(void)
+/* Built before main, so the tables are valid for every caller, runtime or not. */
+__attribute__((constructor)) static void classes_init(void)
 {
 	uint32_t n = 1;
 	for (uint32_t s = 16; s <= 128; s += 16)
@@ -124,7 +122,6 @@ void gc_list_splice(gc_spanlist *to, gc_spanlist *from)
 void gc_heap_init(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
-	pthread_once(&class_once, classes_init);
 	size_t size = RESERVE_MAX;
 	void *p = MAP_FAILED;
 	for (; size >= RESERVE_MIN; size /= 2) {

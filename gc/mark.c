@@ -29,17 +29,27 @@ void gc_push(mg_runtime *rt, void *obj, uint32_t from)
 
 static MG_NORETURN void bad_pointer(mg_runtime *rt, uintptr_t a, gc_span *s, uint32_t idx)
 {
-	rt_printf("runtime: pointer %#lx to unallocated slot %u of span [%#lx, +%u pages) elem %u\n",
-	          (unsigned long)a, idx, (unsigned long)s->base, s->npages, s->elem_size);
+	if (s)
+		rt_printf("runtime: pointer %#lx to unallocated slot %u of span [%#lx, +%u pages) elem %u\n",
+		          (unsigned long)a, idx, (unsigned long)s->base, s->npages, s->elem_size);
+	else
+		rt_printf("runtime: pointer %#lx into a free span of the heap\n", (unsigned long)a);
 	mg_fatal(rt, "found bad pointer in mapgc heap");
 }
 
-/* Grey a white object; noscan objects go straight to black. */
+/* Grey a white object; noscan objects go straight to black.  A pointer
+ * into the heap's address range but into no in-use span is dangling, as
+ * is one to a free slot (Go reports both with invalidptr=1). */
 static inline void shade(mg_runtime *rt, gc_state *gc, void *p)
 {
 	uint32_t idx;
 	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
-	if (!s || gc_bit(s->markbits, idx))
+	if (!s) {
+		if (RT_UNLIKELY(gc_in_arena(gc, (uintptr_t)p)))
+			bad_pointer(rt, (uintptr_t)p, NULL, 0);
+		return;
+	}
+	if (gc_bit(s->markbits, idx))
 		return;
 	if (RT_UNLIKELY(!gc_bit(s->allocbits, idx)))
 		bad_pointer(rt, (uintptr_t)p, s, idx);

@@ -280,7 +280,16 @@ static void cm_visit(mg_runtime *rt, cmark *c, void *p)
 {
 	uint32_t idx;
 	gc_span *s = gc_find_object(rt->gc, (uintptr_t)p, &idx);
-	if (!s || gc_bit(s->checkbits, idx) || c->bad)
+	if (c->bad)
+		return;
+	if (!s) {
+		if (gc_in_arena(rt->gc, (uintptr_t)p)) {
+			c->bad = p;
+			c->bad_free = true;
+		}
+		return;
+	}
+	if (gc_bit(s->checkbits, idx))
 		return;
 	if (!gc_bit(s->allocbits, idx)) {
 		c->bad = p;
