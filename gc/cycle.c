@@ -117,6 +117,7 @@ void gc_start_cycle(mg_runtime *rt, bool forced)
 	rt->mut.assist_debt = 0;
 	gc->phase = GC_MARK;
 	gc->wb_on = rt->cfg.wb != MG_WB_NONE;
+	rt_cycle_hooks_run(rt, RT_CYCLE_MARK_START, gc->cur.n);
 	/* Hybrid scans roots in the first slice; the others need the snapshot
 	 * (yuasa, none) or a first scan (dijkstra) now. */
 	if (rt->cfg.wb != MG_WB_HYBRID)
@@ -146,6 +147,7 @@ void gc_mark_done(mg_runtime *rt)
 	gc->wb_on = false;
 	if (rt->cfg.checkmark)
 		gc_checkmark(rt);
+	rt_cycle_hooks_run(rt, RT_CYCLE_MARK_DONE, gc->cur.n);
 	gc_pacer_end_cycle(rt);
 	gc_mcache_release(rt);
 	gc_sweep_prepare(rt); /* phase = SWEEP */
@@ -165,6 +167,7 @@ void gc_mark_done(mg_runtime *rt)
 	gc->in_gc = false;
 	if (rt->cfg.gctrace)
 		print_gctrace(rt, &gc->cur);
+	rt_cycle_hooks_run(rt, RT_CYCLE_END, gc->cur.n);
 }
 
 /* One background slice, timed and charged as background mark CPU. */
@@ -284,6 +287,7 @@ mg_runtime *mg_open(const mg_config *cfg)
 	gc->pacer.goal = out.goal;
 	gc->pacer.trigger = out.trigger;
 	gc->phase = GC_OFF;
+	rt_layers_attach(rt);
 	return rt;
 }
 

@@ -307,6 +307,13 @@ void map_event(mg_runtime *rt, const mg_hmap *h, const char *ev, const char *fmt
 	__attribute__((format(printf, 4, 5)));
 static inline bool map_events_on(const mg_runtime *rt) { return rt->cfg.maptrace >= 2; }
 
+/* maptrace (trace.c): the scan hooks of the hmap and hiter types, and the
+ * last cycle's figures for tests: maps, growing, same-size, iters, BN, BO,
+ * E, VN, VO, J, X bytes, full, emptyOne, emptyRest, evacX+evacY, evacEmpty. */
+void map_hmap_scanned(mg_runtime *rt, const void *obj, size_t len, void *ud);
+void map_iter_scanned(mg_runtime *rt, const void *obj, size_t len, void *ud);
+void map_trace_last(mg_runtime *rt, uint64_t out[16]);
+
 /* Tests only: make evacuation copy cells with plain stores, to prove that
  * checkmark catches the missing barrier (tests/maptype). */
 void map_test_set_evac_barrier(mg_runtime *rt, bool on);

@@ -18,7 +18,7 @@ static const mg_field hmap_fields[] = {
 	{offsetof(mg_hmap, oldbuckets), "oldbuckets"},
 	{offsetof(mg_hmap, extra), "extra"},
 };
-static const mg_type hmap_type = {"hmap", sizeof(mg_hmap), 8, hmap_fields, 3, NULL, NULL};
+static const mg_type hmap_type = {"hmap", sizeof(mg_hmap), 8, hmap_fields, 3, map_hmap_scanned, NULL};
 
 static const mg_field extra_fields[] = {
 	{offsetof(map_extra, overflow), "overflow"},
@@ -40,7 +40,7 @@ static const mg_field iter_fields[] = {
 	{offsetof(mg_hiter, overflow), "it.overflow"},
 	{offsetof(mg_hiter, oldoverflow), "it.oldoverflow"},
 };
-static const mg_type iter_type = {"hiter", sizeof(mg_hiter), 8, iter_fields, 5, NULL, NULL};
+static const mg_type iter_type = {"hiter", sizeof(mg_hiter), 8, iter_fields, 5, map_iter_scanned, NULL};
 
 static const char map_rt_key;
 

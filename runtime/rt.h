@@ -96,8 +96,39 @@ struct mg_runtime {
 	void *on_fail_ud;
 	bool failed;                /* a fatal error happened; only mg_close is allowed */
 	struct rt_ext *exts;        /* per-layer extensions, destroyed at close */
+	struct rt_cycle_hook *cycle_hooks;
 	uint64_t rand_state;        /* runtime PRNG (seeded from cfg.seed when set) */
 };
+
+/* Cycle events, for layers above the collector (maptrace): the gc calls
+ * every registered hook at these points of each cycle. */
+typedef enum rt_cycle_event {
+	RT_CYCLE_MARK_START,  /* world stopped, marking about to begin */
+	RT_CYCLE_MARK_DONE,   /* world stopped, marking complete, nothing swept */
+	RT_CYCLE_END,         /* after the gc trace line */
+} rt_cycle_event;
+
+typedef void (*rt_cycle_fn)(mg_runtime *rt, rt_cycle_event ev, uint32_t cycle, void *ud);
+
+typedef struct rt_cycle_hook {
+	struct rt_cycle_hook *next;
+	rt_cycle_fn fn;
+	void *ud;
+} rt_cycle_hook;
+
+void rt_cycle_hook_add(mg_runtime *rt, rt_cycle_fn fn, void *ud);
+static inline void rt_cycle_hooks_run(mg_runtime *rt, rt_cycle_event ev, uint32_t cycle)
+{
+	for (rt_cycle_hook *h = rt->cycle_hooks; h; h = h->next)
+		h->fn(rt, ev, cycle, h->ud);
+}
+
+/* Layers above the collector register, once per process (from a
+ * constructor), a function that attaches them to every new runtime;
+ * mg_open calls them last.  The arrows stay one way: the runtime holds
+ * function pointers, it includes nothing from above. */
+void rt_layer_register(void (*attach)(mg_runtime *rt));
+void rt_layers_attach(mg_runtime *rt);
 
 /* Layers above store their per-runtime state as extensions. */
 typedef struct rt_ext {

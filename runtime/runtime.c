@@ -275,6 +275,30 @@ void rt_ext_put(mg_runtime *rt, const void *key, void *data, void (*destroy)(mg_
 	rt->exts = e;
 }
 
+#define RT_MAX_LAYERS 8
+static void (*layer_attach[RT_MAX_LAYERS])(mg_runtime *rt);
+static int nlayers;
+
+void rt_layer_register(void (*attach)(mg_runtime *rt))
+{
+	if (nlayers == RT_MAX_LAYERS)
+		abort(); /* a build with more layers than this is a programming error */
+	layer_attach[nlayers++] = attach;
+}
+
+void rt_layers_attach(mg_runtime *rt)
+{
+	for (int i = 0; i < nlayers; i++)
+		layer_attach[i](rt);
+}
+
+void rt_cycle_hook_add(mg_runtime *rt, rt_cycle_fn fn, void *ud)
+{
+	rt_cycle_hook *h = rt_xrealloc(rt, NULL, sizeof *h);
+	*h = (rt_cycle_hook){rt->cycle_hooks, fn, ud};
+	rt->cycle_hooks = h;
+}
+
 uint64_t rt_rand(mg_runtime *rt)
 {
 	rt->rand_state += 0x9e3779b97f4a7c15ULL;
@@ -322,6 +346,11 @@ void rt_destroy(mg_runtime *rt)
 		if (e->destroy)
 			e->destroy(rt, e->data);
 		free(e);
+	}
+	while (rt->cycle_hooks) {
+		rt_cycle_hook *h = rt->cycle_hooks;
+		rt->cycle_hooks = h->next;
+		free(h);
 	}
 	types_free(&rt->types);
 	free(rt->mut.stack.v);
