@@ -74,6 +74,12 @@ bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out)
 	const mg_maptype *t = h->t;
 	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
 		mg_fatal(rt, "concurrent map iteration and map write");
+	/* The fingerprint (Redis's unsafe-iterator check): by default an
+	 * iterator alive across a clear is legal and sees nothing cleared (Go
+	 * 1.21); mapitercheck=1 makes using one a fatal error instead, for
+	 * programs that want to know. */
+	if (RT_UNLIKELY(rt->cfg.mapitercheck) && it->clears != h->clears)
+		mg_fatal(rt, "map iterator used after its map was cleared");
 	uint64_t bucket = it->bucket;
 	void *b = it->bptr;
 	unsigned i = it->i;

@@ -78,6 +78,7 @@ typedef struct mg_config {
 	uint64_t failalloc;    /* >0: the failalloc-th request for OS memory fails */
 	uint64_t heapdump;     /* >0: heap snapshot at the end of that cycle */
 	size_t mark_slice;     /* bytes of scan work per mark slice; 0: default */
+	int mapitercheck;      /* 1: an iterator used after its map was cleared is fatal */
 	mg_backend backend;
 	FILE *trace;           /* where trace lines go; NULL: stderr */
 	bool ignore_env;       /* true: do not apply MAPGC_* from the environment */
