@@ -16,6 +16,19 @@ PACKAGES=(
   libxxhash-dev
 )
 
+# Only for the benchmarks (tools/bench/bench.sh): the Go 1.19 twin programs.
+BENCH_PACKAGES=(
+  golang-1.19-go
+)
+
+usage() { echo "usage: scripts/setup.sh [--bench]" >&2; exit 2; }
+for arg in "$@"; do
+  case $arg in
+    --bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
+    *) usage ;;
+  esac
+done
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
