@@ -148,6 +148,8 @@ void gc_mark_done(mg_runtime *rt)
 	if (rt->cfg.checkmark)
 		gc_checkmark(rt);
 	rt_cycle_hooks_run(rt, RT_CYCLE_MARK_DONE, gc->cur.n);
+	if (gc->snap_pending || rt->cfg.heapdump)
+		gc_snapshot_at_mark_done(rt);
 	gc_pacer_end_cycle(rt);
 	gc_mcache_release(rt);
 	gc_sweep_prepare(rt); /* phase = SWEEP */

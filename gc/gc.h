@@ -204,6 +204,9 @@ typedef struct gc_state {
 	uint64_t os_requests;           /* for failalloc */
 	mg_stats stats;
 	gc_mcache cache;                /* the mutator's (see rt_mutator.cache) */
+	const char *snap_json, *snap_v8;   /* mg_heap_snapshot request */
+	bool snap_pending;
+	int snap_rc, snap_errno;
 } gc_state;
 
 /* ---- shared helpers ----------------------------------------------------- */
@@ -339,6 +342,11 @@ void gc_mark_done(mg_runtime *rt);         /* mark work exhausted: terminate */
 void gc_full_cycle(mg_runtime *rt, bool forced);
 void gc_format_ms(char *buf, size_t n, uint64_t ns);
 void gc_on_slice(mg_runtime *rt, uint64_t ns);
+
+/* ---- snapshot.c --------------------------------------------------------- */
+
+int gc_snapshot_write(mg_runtime *rt, const char *json_path, const char *v8_path);
+void gc_snapshot_at_mark_done(mg_runtime *rt);
 
 /* ---- verify.c ----------------------------------------------------------- */
 

@@ -313,6 +313,8 @@ static inline bool map_events_on(const mg_runtime *rt) { return rt->cfg.maptrace
 void map_hmap_scanned(mg_runtime *rt, const void *obj, size_t len, void *ud);
 void map_iter_scanned(mg_runtime *rt, const void *obj, size_t len, void *ud);
 void map_trace_last(mg_runtime *rt, uint64_t out[16]);
+/* Heap snapshots (snapshot.c): the "map" member of an hmap object. */
+void map_snapshot_describe(mg_runtime *rt, const void *obj, size_t len, FILE *f);
 
 /* Tests only: make evacuation copy cells with plain stores, to prove that
  * checkmark catches the missing barrier (tests/maptype). */

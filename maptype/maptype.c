@@ -68,6 +68,7 @@ map_rt *map_rt_of(mg_runtime *rt)
 	if (!m)
 		rt_out_of_memory(rt, sizeof *m);
 	m->hmap_ti = rt_type_register(rt, &hmap_type);
+	m->hmap_ti->describe = map_snapshot_describe;
 	m->extra_ti = rt_type_register(rt, &extra_type);
 	m->ovf_ti = rt_type_register(rt, &ovf_type);
 	m->ovflist_ti = rt_type_register(rt, &ovflist_type);

@@ -79,6 +79,7 @@ typedef struct mg_config {
 	uint64_t heapdump;     /* >0: heap snapshot at the end of that cycle */
 	size_t mark_slice;     /* bytes of scan work per mark slice; 0: default */
 	int mapitercheck;      /* 1: an iterator used after its map was cleared is fatal */
+	const char *heapdump_prefix; /* heapdump=N files: PREFIX-N.json, .heapsnapshot; NULL: "mapgc-heap" */
 	mg_backend backend;
 	FILE *trace;           /* where trace lines go; NULL: stderr */
 	bool ignore_env;       /* true: do not apply MAPGC_* from the environment */
@@ -227,6 +228,16 @@ typedef struct mg_stats {
 } mg_stats;
 
 MG_API void mg_read_stats(mg_runtime *rt, mg_stats *st);
+
+/* Heap snapshots (schema: docs in gc/snapshot.c).  Runs a full forced cycle
+ * and writes, at its mark termination, every live object with its type,
+ * size and labelled outgoing edges, and every root with its name and kind:
+ * as JSON to json_path and as a V8 .heapsnapshot (Chrome DevTools, Memory
+ * tab) to v8_path.  Either path may be NULL.  Returns 0, or -1 with errno
+ * set when a file cannot be written (the heap is unaffected).
+ * MAPGC_DEBUG=heapdump=N does the same at the end of cycle N, writing
+ * mapgc-heap-N.json and mapgc-heap-N.heapsnapshot (prefix: heapdump_prefix). */
+MG_API int mg_heap_snapshot(mg_runtime *rt, const char *json_path, const char *v8_path);
 MG_API const char *mg_phase_name(int phase);
 
 /* ---- maps (DESIGN.md §4): Go 1.19's bucket map on the collected heap ---- */

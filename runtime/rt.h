@@ -37,8 +37,14 @@
 
 #define RT_TYPE_MAX (1u << 24) /* ids fit the header's type field */
 
+/* Writes extra members for an object into a heap snapshot: a JSON fragment
+ * of `"key": value` pairs, no braces, no leading comma (maptype annotates
+ * its maps this way; the gc stays ignorant of what they mean). */
+typedef void (*rt_describe_fn)(mg_runtime *rt, const void *obj, size_t len, FILE *out);
+
 typedef struct rt_typeinfo {
 	const mg_type *t;
+	rt_describe_fn describe; /* optional, set by the layer that owns the type */
 	uint32_t id;
 	uint32_t elem_size;     /* t->size */
 	uint32_t nptrs;

@@ -183,6 +183,7 @@ rt_typeinfo *rt_type_register(mg_runtime *rt, const mg_type *t)
 		ty->byid[ty->n++] = NULL; /* id 0 marks an unallocated slot */
 	ti = rt_xrealloc(rt, NULL, sizeof *ti);
 	ti->t = t;
+	ti->describe = NULL;
 	ti->id = ty->n;
 	ti->elem_size = (uint32_t)t->size;
 	ti->nptrs = (uint32_t)t->nptrs;
