@@ -217,8 +217,10 @@ static bool too_many_overflow(uint16_t noverflow, uint8_t B)
 mg_hmap *mg_map_new(mg_runtime *rt, const mg_maptype *t, size_t hint)
 {
 	map_rt *mrt = t->mrt;
-	if (hint > (size_t)INT64_MAX / t->bucketsize)
-		hint = 0; /* Go: a hint that cannot be allocated is ignored */
+	/* Go's makemap: a hint whose buckets would exceed maxAlloc (2^48 bytes
+	 * on amd64) is ignored, not an error. */
+	if (hint > ((size_t)1 << 48) / t->bucketsize)
+		hint = 0;
 	mg_hmap *h = gc_alloc(rt, mrt->hmap_ti, false, 1);
 	h->t = t;
 	h->hash0 = (uint32_t)rt_rand(rt);
@@ -261,6 +263,7 @@ static void hash_grow(mg_runtime *rt, mg_hmap *h)
 		h->flags |= MAP_SAME_SIZE_GROW;
 	}
 	uint8_t oldB = h->B;
+	uint16_t oldnoverflow = h->noverflow;
 	void *next;
 	void *newbuckets = make_bucket_array(rt, t, (uint8_t)(h->B + bigger), NULL, &next);
 	/* An iterator on the array that is about to become old must now also
@@ -286,7 +289,7 @@ static void hash_grow(mg_runtime *rt, mg_hmap *h)
 	}
 	if (map_events_on(rt))
 		map_event(rt, h, "grow", "B=%u->%u kind=%s count=%lld noverflow=%u", oldB, h->B,
-		          bigger ? "double" : "same-size", (long long)h->count, 0u);
+		          bigger ? "double" : "same-size", (long long)h->count, (unsigned)oldnoverflow);
 }
 
 static void advance_evacuation_mark(mg_runtime *rt, mg_hmap *h, uint64_t newbit)
@@ -390,11 +393,11 @@ static void grow_work(mg_runtime *rt, mg_hmap *h, uint64_t bucket)
 /* ---- access ------------------------------------------------------------- */
 
 __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_hmap *h, const void *key,
-                                                           void **key_out, map_kind kind)
+                                                           void **key_out, map_kind kind, bool check)
 {
 	if (!h || h->count == 0)
 		return NULL;
-	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
+	if (RT_UNLIKELY(check && (h->flags & MAP_HASH_WRITING)))
 		mg_fatal(rt, "concurrent map read and map write");
 	const mg_maptype *t = h->t;
 	uint64_t hash = map_hash_k(t, key, h->hash0, kind);
@@ -431,20 +434,25 @@ void *map_lookup(mg_runtime *rt, mg_hmap *h, const void *key, void **key_out)
 {
 	switch (h ? h->t->kind : MAP_KEY_BYTES) {
 	case MAP_KEY_INT64:
-		return lookup_k(rt, h, key, key_out, MAP_KEY_INT64);
+		return lookup_k(rt, h, key, key_out, MAP_KEY_INT64, true);
 	case MAP_KEY_STRING:
-		return lookup_k(rt, h, key, key_out, MAP_KEY_STRING);
+		return lookup_k(rt, h, key, key_out, MAP_KEY_STRING, true);
 	case MAP_KEY_PTR:
-		return lookup_k(rt, h, key, key_out, MAP_KEY_PTR);
+		return lookup_k(rt, h, key, key_out, MAP_KEY_PTR, true);
 	default:
-		return lookup_k(rt, h, key, key_out, MAP_KEY_BYTES);
+		return lookup_k(rt, h, key, key_out, MAP_KEY_BYTES, true);
 	}
+}
+
+void *map_lookup_unchecked(mg_runtime *rt, mg_hmap *h, const void *key)
+{
+	return lookup_k(rt, h, key, NULL, h ? h->t->kind : MAP_KEY_BYTES, false);
 }
 
 __attribute__((always_inline)) static inline bool get_k(mg_runtime *rt, mg_hmap *m, const void *key,
                                                        void *elem_out, map_kind kind)
 {
-	void *e = lookup_k(rt, m, key, NULL, kind);
+	void *e = lookup_k(rt, m, key, NULL, kind, true);
 	if (elem_out) {
 		if (e)
 			map_copy_value(elem_out, e, m->t->elem->size);

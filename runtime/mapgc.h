@@ -253,7 +253,9 @@ MG_API const mg_maptype *mg_maptype_get(mg_runtime *rt, const mg_type *key, cons
 MG_API mg_hmap *mg_map_new(mg_runtime *rt, const mg_maptype *t, size_t hint);
 /* m == NULL panics: "assignment to entry in nil map". */
 MG_API void mg_map_set(mg_runtime *rt, mg_hmap *m, const void *key, const void *elem);
-/* Comma-ok lookup; elem_out may be NULL.  On a miss elem_out is zeroed. */
+/* Comma-ok lookup; elem_out may be NULL.  On a miss in a map elem_out is
+ * zeroed; a NULL map is an empty map whose elem size is unknown, so then
+ * elem_out is left alone. */
 MG_API bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out);
 MG_API void mg_map_delete(mg_runtime *rt, mg_hmap *m, const void *key);
 MG_API size_t mg_map_len(const mg_hmap *m);
