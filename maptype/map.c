@@ -223,7 +223,7 @@ mg_hmap *mg_map_new(mg_runtime *rt, const mg_maptype *t, size_t hint)
 		hint = 0;
 	mg_hmap *h = gc_alloc(rt, mrt->hmap_ti, false, 1);
 	h->t = t;
-	h->hash0 = (uint32_t)rt_rand(rt);
+	map_set_hash0(h, (uint32_t)rt_rand(rt));
 	h->id = mrt->next_id++;
 	uint8_t B = 0;
 	while (map_over_load_factor((int64_t)hint, B))
@@ -342,7 +342,7 @@ static void evacuate(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket)
 					mg_fatal(rt, "bad map state");
 				unsigned useY = 0;
 				if (!map_same_size_grow(h)) {
-					uint64_t hash = map_hash(t, map_key_of(t, b, i), h->hash0);
+					uint64_t hash = map_hash_h(h, map_key_of(t, b, i), t->kind);
 					useY = (hash & newbit) != 0;
 				}
 				th[i] = (uint8_t)(MAP_EVACUATED_X + useY);
@@ -400,7 +400,7 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 	if (RT_UNLIKELY(check && (h->flags & MAP_HASH_WRITING)))
 		mg_fatal(rt, "concurrent map read and map write");
 	const mg_maptype *t = h->t;
-	uint64_t hash = map_hash_k(t, key, h->hash0, kind);
+	uint64_t hash = map_hash_h(h, key, kind);
 	uint64_t m = map_bucket_mask(h->B);
 	void *b = map_bucket_at(t, h->buckets, hash & m);
 	if (RT_UNLIKELY(h->oldbuckets != NULL)) {
@@ -412,20 +412,21 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 	}
 	uint8_t top = map_tophash(hash);
 	for (; b; b = map_overflow(t, b)) {
-		const uint8_t *th = map_tophashes(b);
-		for (unsigned i = 0; i < MAP_BUCKET_CNT; i++) {
-			if (th[i] != top) {
-				if (th[i] == MAP_EMPTY_REST)
-					return NULL;
-				continue;
-			}
-			void *k = map_key_of(t, b, i);
+		/* All cells whose tophash matches, in cell order; a filled cell
+		 * never follows an emptyRest one (inv.empty-rest), so matching all
+		 * 8 and then stopping at an emptyRest is Go's scan, 8 at a time. */
+		uint64_t w = map_tophash_word(b);
+		for (uint64_t hit = map_match_bytes(w, top); hit; hit &= hit - 1) {
+			unsigned i = (unsigned)__builtin_ctzll(hit) >> 3;
+			void *k = map_key_of_k(t, b, i, kind);
 			if (map_equal_k(t, key, k, kind)) {
 				if (key_out)
 					*key_out = k;
-				return map_elem_of(t, b, i);
+				return map_elem_of_k(t, b, i, kind);
 			}
 		}
+		if (map_match_bytes(w, MAP_EMPTY_REST))
+			return NULL;
 	}
 	return NULL;
 }
@@ -486,7 +487,7 @@ __attribute__((always_inline)) static inline void assign_k(mg_runtime *rt, mg_hm
 	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
 		mg_fatal(rt, "concurrent map writes");
 	const mg_maptype *t = h->t;
-	uint64_t hash = map_hash_k(t, key, h->hash0, kind);
+	uint64_t hash = map_hash_h(h, key, kind);
 	map_pin pin = {0};
 	/* Set hashWriting after hashing: a panicking hash would leave it set. */
 	h->flags ^= MAP_HASH_WRITING;
@@ -508,18 +509,20 @@ again:;
 	insertb = NULL;
 	inserti = 0;
 	for (;;) {
-		uint8_t *th = map_tophashes(b);
-		for (unsigned i = 0; i < MAP_BUCKET_CNT; i++) {
-			if (th[i] != top) {
-				if (map_is_empty(th[i]) && !insertb) {
-					insertb = b;
-					inserti = i;
-				}
-				if (th[i] == MAP_EMPTY_REST)
-					goto notfound;
-				continue;
+		/* Go's scan, 8 cells at a time: the key's cell if present, else
+		 * the first empty cell met, stopping at an emptyRest cell. */
+		uint64_t w = map_tophash_word(b);
+		uint64_t rest = map_match_bytes(w, MAP_EMPTY_REST);
+		if (!insertb) {
+			uint64_t empty = rest | map_match_bytes(w, MAP_EMPTY_ONE);
+			if (empty) {
+				insertb = b;
+				inserti = (unsigned)__builtin_ctzll(empty) >> 3;
 			}
-			void *k = map_key_of(t, b, i);
+		}
+		for (uint64_t hit = map_match_bytes(w, top); hit; hit &= hit - 1) {
+			unsigned i = (unsigned)__builtin_ctzll(hit) >> 3;
+			void *k = map_key_of_k(t, b, i, kind);
 			if (!map_equal_k(t, key, k, kind))
 				continue;
 			/* Present: Go updates string keys (needkeyupdate), so the map
@@ -529,6 +532,8 @@ again:;
 			elemp = map_elem_of(t, b, i);
 			goto done;
 		}
+		if (rest)
+			goto notfound;
 		void *ovf = map_overflow(t, b);
 		if (!ovf)
 			break;
@@ -600,7 +605,7 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
 		mg_fatal(rt, "concurrent map writes");
 	const mg_maptype *t = h->t;
-	uint64_t hash = map_hash_k(t, key, h->hash0, kind);
+	uint64_t hash = map_hash_h(h, key, kind);
 	h->flags ^= MAP_HASH_WRITING;
 	map_pin pin = {0};
 	uint64_t bucket = hash & map_bucket_mask(h->B);
@@ -662,7 +667,7 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 			/* Re-seed an empty map, so an attacker cannot keep a collision
 			 * set across refills (Go issue 25237). */
 			if (h->count == 0)
-				h->hash0 = (uint32_t)rt_rand(rt);
+				map_set_hash0(h, (uint32_t)rt_rand(rt));
 			goto end;
 		}
 	}
@@ -721,7 +726,7 @@ void mg_map_clear(mg_runtime *rt, mg_hmap *h)
 	h->nevacuate = 0;
 	h->noverflow = 0;
 	h->count = 0;
-	h->hash0 = (uint32_t)rt_rand(rt);
+	map_set_hash0(h, (uint32_t)rt_rand(rt));
 	if (h->extra) {
 		gc_store(rt, &h->extra->overflow, NULL);
 		gc_store(rt, &h->extra->oldoverflow, NULL);

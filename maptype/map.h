@@ -126,7 +126,7 @@ struct mg_hmap {
 	uint8_t flags;
 	uint8_t B;              /* log2 of the bucket count */
 	uint16_t noverflow;     /* approximate overflow bucket count (see incr_noverflow) */
-	uint32_t hash0;         /* hash seed, re-drawn when the map empties */
+	uint32_t hash0;         /* hash seed, re-drawn when the map empties (map_set_hash0) */
 	void *buckets;          /* 2^B buckets (+ preallocated overflow for B >= 4) */
 	void *oldbuckets;       /* previous array, non-NULL only while growing */
 	uint64_t nevacuate;     /* old buckets below this are evacuated */
@@ -134,6 +134,7 @@ struct mg_hmap {
 	const mg_maptype *t;    /* outside the heap */
 	uint32_t id;            /* for traces: from 1, in order of creation */
 	uint32_t clears;        /* mg_map_clear count (iterator fingerprint) */
+	uint64_t seedflip;      /* XXH3's 8-byte-input constant for hash0 (map_hash_k) */
 };
 
 struct mg_hiter {
@@ -172,6 +173,20 @@ map_rt *map_rt_of(mg_runtime *rt);
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+/* XXH3_64bits_withSeed on 8 bytes, split in two: the part that depends only
+ * on the seed (once per hash0, stored in the hmap) and the part per key.
+ * Bit-identical to the library call (a test checks it). */
+static inline uint64_t map_seedflip(uint32_t seed)
+{
+	uint64_t s = seed ^ ((uint64_t)XXH_swap32(seed) << 32);
+	return (XXH_readLE64(XXH3_kSecret + 8) ^ XXH_readLE64(XXH3_kSecret + 16)) - s;
+}
+
+static inline uint64_t map_hash8(uint64_t k, uint64_t seedflip)
+{
+	return XXH3_rrmxmx(((k >> 32) | (k << 32)) ^ seedflip, 8);
+}
+
 __attribute__((always_inline)) static inline uint64_t map_hash_k(const mg_maptype *t, const void *key,
                                                                 uint32_t seed, map_kind kind)
 {
@@ -204,6 +219,42 @@ __attribute__((always_inline)) static inline bool map_equal_k(const mg_maptype *
 		return memcmp(a, b, t->key->size) == 0;
 	}
 }
+
+/* The hash of key in map h: the fast path for 8-byte keys uses the stored
+ * seed constant.  Every hash of a key in a map goes through here. */
+__attribute__((always_inline)) static inline uint64_t map_hash_h(const mg_hmap *h, const void *key, map_kind kind)
+{
+	if (kind == MAP_KEY_INT64 || kind == MAP_KEY_PTR) {
+		uint64_t k;
+		memcpy(&k, key, 8);
+		return map_hash8(k, h->seedflip);
+	}
+	return map_hash_k(h->t, key, h->hash0, kind);
+}
+
+static inline void map_set_hash0(mg_hmap *h, uint32_t seed)
+{
+	h->hash0 = seed;
+	h->seedflip = map_seedflip(seed);
+}
+
+/* Tophash matching 8 cells at once: 0x80 in every byte of w equal to b.
+ * Exact (no false positives from borrows), unlike the classic haszero. */
+static inline uint64_t map_match_bytes(uint64_t w, uint8_t b)
+{
+	uint64_t x = w ^ (0x0101010101010101ULL * b);
+	uint64_t t = (x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL;
+	return ~(t | x | 0x7f7f7f7f7f7f7f7fULL);
+}
+
+static inline uint64_t map_tophash_word(const void *b)
+{
+	uint64_t w;
+	memcpy(&w, b, 8);
+	return w;
+}
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "tophash words assume cell i in byte i");
 
 static inline uint64_t map_hash(const mg_maptype *t, const void *key, uint32_t seed)
 {
@@ -252,6 +303,29 @@ static inline void *map_key_of(const mg_maptype *t, void *b, unsigned i)
 static inline void *map_elem_of(const mg_maptype *t, void *b, unsigned i)
 {
 	void *e = map_cell_elem(t, b, i);
+	return t->indirect_elem ? *(void **)e : e;
+}
+
+/* The same, with the layout known at compile time for the key kinds whose
+ * size is fixed (8-byte keys: keys at 8, elems at 72; strings: keys at 8,
+ * elems at 136); used by the per-kind specialisations in map.c. */
+__attribute__((always_inline)) static inline void *map_key_of_k(const mg_maptype *t, void *b, unsigned i,
+                                                               map_kind kind)
+{
+	if (kind == MAP_KEY_INT64 || kind == MAP_KEY_PTR)
+		return (char *)b + MAP_BUCKET_CNT + (size_t)i * 8;
+	if (kind == MAP_KEY_STRING)
+		return (char *)b + MAP_BUCKET_CNT + (size_t)i * sizeof(mg_string);
+	return map_key_of(t, b, i);
+}
+
+__attribute__((always_inline)) static inline void *map_elem_of_k(const mg_maptype *t, void *b, unsigned i,
+                                                                map_kind kind)
+{
+	size_t off = kind == MAP_KEY_INT64 || kind == MAP_KEY_PTR ? MAP_BUCKET_CNT + MAP_BUCKET_CNT * 8
+	             : kind == MAP_KEY_STRING                     ? MAP_BUCKET_CNT + MAP_BUCKET_CNT * sizeof(mg_string)
+	                                                          : t->elems_off;
+	void *e = (char *)b + off + (size_t)i * t->elemsize;
 	return t->indirect_elem ? *(void **)e : e;
 }
 

@@ -137,6 +137,11 @@ static mg_maptype *maptype_make(mg_runtime *rt, const mg_type *key, const mg_typ
 	mt->elems_off = mt->keys_off + ((MAP_BUCKET_CNT * mt->keysize + 7) & ~7u);
 	mt->overflow_off = mt->elems_off + ((MAP_BUCKET_CNT * mt->elemsize + 7) & ~7u);
 	mt->bucketsize = mt->overflow_off + 8;
+	/* map_key_of_k / map_elem_of_k hard-code these layouts. */
+	if ((mt->kind == MAP_KEY_INT64 || mt->kind == MAP_KEY_PTR) && mt->elems_off != 72)
+		mg_fatal(rt, "map layout: 8-byte keys must put elems at 72, not %u", mt->elems_off);
+	if (mt->kind == MAP_KEY_STRING && mt->elems_off != 136)
+		mg_fatal(rt, "map layout: string keys must put elems at 136, not %u", mt->elems_off);
 	snprintf(mt->name, sizeof mt->name, "bucket[%s]%s", key->name ? key->name : "?",
 	         elem->name ? elem->name : "?");
 
