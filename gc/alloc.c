@@ -63,7 +63,11 @@ static gc_span *span_alloc_or_collect(mg_runtime *rt, uint32_t npages)
 		return s;
 	if ((rt->cfg.failalloc && gc->os_requests == rt->cfg.failalloc) || gc->in_gc)
 		alloc_failed(rt, (size_t)npages * GC_PAGE_SIZE);
+	/* An emergency collection: sweep what it found dead right away (lazy
+	 * sweeping would leave it unusable for this very request), and give
+	 * every free page back, since the limit counts mapped memory. */
 	gc_full_cycle(rt, false);
+	gc_sweep_all(rt);
 	gc_heap_scavenge(rt, 0);
 	s = gc_span_alloc(rt, npages);
 	if (!s)

@@ -37,6 +37,13 @@
  *   SWEEP (lazy: spans are swept before allocation reuses them, and
  *   proportionally to allocation) → OFF when every span is swept.
  *
+ * POINTERS.  Interior pointers keep their object alive (the iterator's
+ * current bucket points into a bucket array).  A pointer one past the end
+ * of an object is not an interior pointer: it names the next slot, as in
+ * Go, whose compiler never materialises one; mapgc's own code never makes
+ * one, and C code should not store one in the heap.  A pointer into the
+ * heap's range that names no allocated slot is fatal ("found bad pointer").
+ *
  * WHAT MAY COLLECT.  Any allocation and mg_safepoint may run a mark slice, a
  * whole cycle (gcevery, out of memory) or mark termination, after which
  * unmarked objects are freed.  Heap pointers held across such a call must be

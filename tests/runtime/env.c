@@ -1,0 +1,127 @@
+/* MAPGC_DEBUG / MAPGC_GOGC / MAPGC_MEMLIMIT from the environment.  Every
+ * Criterion test runs in its own process, so setenv does not leak. */
+#include "tests/support/mgt.h"
+
+#include <criterion/criterion.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+static void set_env(void)
+{
+	cr_assert_eq(setenv("MAPGC_DEBUG", "gctrace=1,wb=dijkstra,gcevery=9,seed=77,gcslice=1024", 1), 0);
+	cr_assert_eq(setenv("MAPGC_GOGC", "off", 1), 0);
+	cr_assert_eq(setenv("MAPGC_MEMLIMIT", "64MiB", 1), 0);
+}
+
+Test(env, applied_by_open_null)
+{
+	set_env();
+	mg_runtime *rt = mg_open(NULL);
+	const mg_config *c = mg_runtime_config(rt);
+	cr_assert_eq(c->gctrace, 1);
+	cr_assert_eq(c->wb, MG_WB_DIJKSTRA);
+	cr_assert_eq(c->gcevery, 9);
+	cr_assert_eq(c->seed, 77);
+	cr_assert(c->seed_set);
+	cr_assert_eq(c->mark_slice, 1024);
+	cr_assert_eq(c->gogc, MG_GOGC_OFF);
+	cr_assert_eq(c->memlimit, (int64_t)64 << 20);
+	/* What NULL does not get from the environment is the default. */
+	cr_assert_eq(c->checkmark, 0);
+	cr_assert_eq(c->heapcheck, 0);
+	cr_assert_eq(c->stoptheworld, 0);
+	/* The pacer sees them: GOGC=off with a limit puts the goal at limit - 5 %. */
+	mg_stats st;
+	mg_read_stats(rt, &st);
+	cr_assert_eq(st.heap_goal, ((uint64_t)64 << 20) - ((uint64_t)64 << 20) / 20);
+	mg_close(rt);
+}
+
+Test(env, applied_on_top_of_cfg)
+{
+	set_env();
+	mg_config cfg;
+	mg_config_default(&cfg);
+	cfg.checkmark = 1;
+	cfg.wb = MG_WB_YUASA;
+	mg_runtime *rt = mgt_open_raw(&cfg);
+	const mg_config *c = mg_runtime_config(rt);
+	cr_assert_eq(c->checkmark, 1, "kept from cfg");
+	cr_assert_eq(c->wb, MG_WB_DIJKSTRA, "the environment wins over cfg");
+	cr_assert_eq(c->gogc, MG_GOGC_OFF);
+	mgt_close(rt);
+}
+
+Test(env, ignored_with_ignore_env)
+{
+	set_env();
+	mg_config cfg;
+	mg_config_default(&cfg);
+	cfg.ignore_env = true;
+	mg_runtime *rt = mgt_open_raw(&cfg);
+	const mg_config *c = mg_runtime_config(rt);
+	cr_assert_eq(c->gctrace, 0);
+	cr_assert_eq(c->wb, MG_WB_HYBRID);
+	cr_assert_eq(c->gcevery, 0);
+	cr_assert_not(c->seed_set);
+	cr_assert_eq(c->mark_slice, 0);
+	cr_assert_eq(c->gogc, 100);
+	cr_assert_eq(c->memlimit, MG_MEMLIMIT_NONE);
+	mgt_close(rt);
+}
+
+Test(env, empty_gogc_and_memlimit_are_unset)
+{
+	cr_assert_eq(setenv("MAPGC_GOGC", "", 1), 0);
+	cr_assert_eq(setenv("MAPGC_MEMLIMIT", "", 1), 0);
+	mg_config c;
+	mg_config_default(&c);
+	mgt_capture_begin();
+	int n = mg_config_from_env(&c);
+	const char *err = mgt_capture_end();
+	cr_assert_eq(n, 0);
+	cr_assert_str_empty(err);
+	cr_assert_eq(c.gogc, 100);
+	cr_assert_eq(c.memlimit, MG_MEMLIMIT_NONE);
+}
+
+Test(env, bad_values_reported_once_per_process)
+{
+	cr_assert_eq(setenv("MAPGC_DEBUG", "gctrace=1,bogus=2,wb=steele", 1), 0);
+	cr_assert_eq(setenv("MAPGC_GOGC", "lots", 1), 0);
+	cr_assert_eq(setenv("MAPGC_MEMLIMIT", "5MB", 1), 0);
+	mg_config c;
+	mg_config_default(&c);
+	mgt_capture_begin();
+	int n1 = mg_config_from_env(&c);
+	const char *first = mgt_capture_end();
+	cr_assert_eq(n1, 4, "problems: %d\n%s", n1, first);
+	cr_assert_eq(c.gctrace, 1, "the good key applies");
+	cr_assert_eq(c.gogc, 100, "a bad MAPGC_GOGC leaves gogc alone");
+	cr_assert_eq(c.memlimit, MG_MEMLIMIT_NONE);
+	cr_assert_eq(mgt_count_lines(first, "mapgc: "), 4, "%s", first);
+	cr_assert_not_null(strstr(first, "mapgc: MAPGC_DEBUG: unknown key \"bogus\"\n"), "%s", first);
+	cr_assert_not_null(strstr(first, "mapgc: MAPGC_DEBUG: bad value \"steele\" for wb\n"), "%s", first);
+	cr_assert_not_null(strstr(first, "mapgc: MAPGC_GOGC: bad value \"lots\""), "%s", first);
+	cr_assert_not_null(strstr(first, "mapgc: MAPGC_MEMLIMIT: bad value \"5MB\""), "%s", first);
+
+	/* Again, and through mg_open(NULL): counted, not printed again. */
+	mgt_capture_begin();
+	int n2 = mg_config_from_env(&c);
+	mg_runtime *rt = mg_open(NULL);
+	const char *second = mgt_capture_end();
+	cr_assert_eq(n2, 4);
+	cr_assert_str_empty(second, "reported twice:\n%s", second);
+	mg_close(rt);
+}
+
+Test(env, open_null_reports_bad_env)
+{
+	cr_assert_eq(setenv("MAPGC_DEBUG", "nosuchkey=1", 1), 0);
+	mgt_capture_begin();
+	mg_runtime *rt = mg_open(NULL);
+	const char *err = mgt_capture_end();
+	cr_assert_str_eq(err, "mapgc: MAPGC_DEBUG: unknown key \"nosuchkey\"\n");
+	mg_close(rt);
+}
