@@ -57,7 +57,15 @@ typedef struct stress_workload {
 
 /* The built-in workloads, by C identifier (stress_workload_ID). */
 #define STRESS_WORKLOAD_LIST(X) \
-	X(graph)
+	X(graph) \
+	X(grow_iterate) \
+	X(churn) \
+	X(delete_all) \
+	X(ptr_values) \
+	X(string_keys) \
+	X(big_values) \
+	X(noptr) \
+	X(many_maps)
 
 #define STRESS_X_DECLARE(id) extern const stress_workload stress_workload_##id;
 STRESS_WORKLOAD_LIST(STRESS_X_DECLARE)
@@ -98,6 +106,14 @@ stress_rng_below(stress_rng *r, uint64_t n)
 }
 
 /* ---- checksums ------------------------------------------------------------ */
+
+/* A strong mix of one (key, elem) pair; map workloads sum these, so their
+ * checksums do not depend on iteration order or on the map's hash seed. */
+static inline uint64_t
+stress_pair(uint64_t k, uint64_t v)
+{
+	return stress_mix64(stress_mix64(k ^ UINT64_C(0x243f6a8885a308d3)) + v);
+}
 
 /* An order-sensitive digest of a sequence of 64-bit words.  Each word is
  * mixed before it is folded in and the state is mixed after, so equal words
