@@ -353,6 +353,8 @@ void gc_on_slice(mg_runtime *rt, uint64_t ns);
 /* ---- snapshot.c --------------------------------------------------------- */
 
 int gc_snapshot_write(mg_runtime *rt, const char *json_path, const char *v8_path);
+/* A JSON string literal (quotes and escapes included), for snapshot hooks. */
+void gc_json_str(FILE *f, const char *s);
 void gc_snapshot_at_mark_done(mg_runtime *rt);
 
 /* ---- verify.c ----------------------------------------------------------- */

@@ -88,7 +88,7 @@ static uint32_t slot_size(mg_runtime *rt, const void *obj)
 	return gc_find_object(rt->gc, (uintptr_t)obj, &idx)->elem_size;
 }
 
-static void json_str(FILE *f, const char *s)
+void gc_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
@@ -139,10 +139,10 @@ static void json_edge(void *ud, const char *label, int64_t elem, void *target)
 		char buf[160];
 		snprintf(buf, sizeof buf, "[%" PRId64 "].%s", elem, label ? label : "?");
 		fputs("{\"label\":", j->f);
-		json_str(j->f, buf);
+		gc_json_str(j->f, buf);
 	} else {
 		fputs("{\"label\":", j->f);
-		json_str(j->f, label ? label : "?");
+		gc_json_str(j->f, label ? label : "?");
 	}
 	fprintf(j->f, ",\"to\":%zu}", to);
 }
@@ -153,7 +153,7 @@ static void json_roots(FILE *f, const snap *sn, const rt_rootstack *st, const ch
 		fputs(*first ? "\n" : ",\n", f);
 		*first = false;
 		fprintf(f, "{\"kind\":\"%s\",\"name\":", kind);
-		json_str(f, st->v[i].name ? st->v[i].name : "?");
+		gc_json_str(f, st->v[i].name ? st->v[i].name : "?");
 		size_t to = id_of(sn, *st->v[i].slot);
 		if (to)
 			fprintf(f, ",\"to\":%zu}", to);
@@ -180,7 +180,7 @@ static void write_json(mg_runtime *rt, const snap *sn, FILE *f)
 		bool array;
 		const rt_typeinfo *ti = info_of(rt, obj, &len, &array);
 		fprintf(f, "%s\n{\"id\":%zu,\"addr\":\"%p\",\"type\":", i ? "," : "", i + 1, obj);
-		json_str(f, ti->t->name ? ti->t->name : "?");
+		gc_json_str(f, ti->t->name ? ti->t->name : "?");
 		fprintf(f, ",\"array\":%s,\"len\":%u,\"size\":%u,\"edges\":[", array ? "true" : "false", len,
 		        slot_size(rt, obj));
 		jctx j = {f, sn, true};
@@ -377,7 +377,7 @@ static void write_v8(mg_runtime *rt, const snap *sn, FILE *f)
 	fputs("],\n\"trace_function_infos\":[],\"trace_tree\":[],\"samples\":[],\"locations\":[],\n\"strings\":[", f);
 	for (uint32_t i = 0; i < st.n; i++) {
 		fputs(i ? ",\n" : "", f);
-		json_str(f, st.order[i]);
+		gc_json_str(f, st.order[i]);
 	}
 	fputs("]}\n", f);
 	strtab_free(&st);

@@ -59,11 +59,15 @@ void map_snapshot_describe(mg_runtime *rt, const void *obj, size_t len, FILE *f)
 		fputs("\"map\":null", f);
 		return;
 	}
+	fprintf(f, "\"map\":{\"id\":%u,\"key\":", h->id);
+	gc_json_str(f, t->key->name ? t->key->name : "?");
+	fputs(",\"elem\":", f);
+	gc_json_str(f, t->elem->name ? t->elem->name : "?");
 	fprintf(f,
-	        "\"map\":{\"id\":%u,\"key\":\"%s\",\"elem\":\"%s\",\"count\":%lld,\"B\":%u,\"flags\":%u,"
+	        ",\"count\":%lld,\"B\":%u,\"flags\":%u,"
 	        "\"hash0\":%u,\"noverflow\":%u,\"growing\":%s,\"same_size\":%s,\"nevacuate\":%llu,"
 	        "\"noldbuckets\":%llu,\"buckets\":",
-	        h->id, t->key->name ? t->key->name : "?", t->elem->name ? t->elem->name : "?", (long long)h->count,
+	        (long long)h->count,
 	        h->B, h->flags, h->hash0, h->noverflow, map_growing(h) ? "true" : "false",
 	        map_same_size_grow(h) ? "true" : "false", (unsigned long long)h->nevacuate,
 	        (unsigned long long)(map_growing(h) ? map_noldbuckets(h) : 0));

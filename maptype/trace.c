@@ -12,12 +12,14 @@
  * and iterators allocated during mark are queued so they are scanned too).
  * The hmap hook walks the map's current and old arrays and their chains,
  * counting buckets, overflow buckets, evacuated old buckets and tophash
- * states, and records both arrays; the hiter hook records the array the
+ * states, and records the map; the hiter hook records the array the
  * iterator holds.  At mark termination (world stopped) the arrays held by
  * iterators that are neither the current nor the old array of any live
- * map are the "iter-only" arrays: counted, sized (array plus the overflow
- * buckets chained from it) and their tophash states added.  The figures are
- * each map's state when it was scanned, in that cycle.
+ * map at that moment are the "iter-only" arrays: counted, sized (the array,
+ * whose length includes its preallocated overflow buckets, plus overflow
+ * buckets chained from it that are separate objects) and their tophash
+ * states added.  The other figures are each map's state when it was
+ * scanned, in that cycle.
  *
  * Cost: with maptrace on, scanning a map walks all its buckets (a mark
  * slice that scans a large map grows accordingly); with it off, each hook
@@ -39,8 +41,10 @@ typedef struct map_stats {
 	uint64_t bn, bo, evac, vn, vo;
 	uint64_t tophash[6]; /* full, emptyOne, emptyRest, evacX, evacY, evacEmpty */
 	uint64_t iter_only, iter_only_bytes;
-	void **arrays;       /* current and old arrays of live maps */
+	void **arrays;       /* current and old arrays of live maps, at mark termination */
 	size_t narrays, caparrays;
+	const mg_hmap **hmaps; /* live maps, recorded when scanned */
+	size_t nhmaps, caphmaps;
 	iter_array *iarrays; /* arrays held by live iterators */
 	size_t niarrays, capiarrays;
 } map_stats;
@@ -53,6 +57,7 @@ static void stats_destroy(mg_runtime *rt, void *data)
 	map_stats *s = data;
 	free(s->arrays);
 	free(s->iarrays);
+	free(s->hmaps);
 	free(s);
 }
 
@@ -104,21 +109,29 @@ static void count_tophash(map_stats *s, uint8_t top)
 }
 
 /* Walks buckets [0, n) of arr with their chains; returns the overflow
- * buckets met.  Chains are bounded (a corrupt map must not hang a trace). */
-static uint64_t walk_array(map_stats *s, const mg_maptype *t, void *arr, uint64_t n, uint64_t *ovf_bytes)
+ * buckets met (preallocated ones inside the array included).  *outside
+ * gets the bytes of those that are separate objects: an array's size is
+ * its own length (preallocated overflow buckets included) plus these.
+ * Chains are bounded (a corrupt map must not hang a trace). */
+static uint64_t walk_array(map_stats *s, const mg_maptype *t, void *arr, uint64_t n, uint64_t len,
+                           uint64_t *outside)
 {
-	uint64_t ovf = 0;
+	uint64_t ovf = 0, out = 0;
+	uintptr_t lo = (uintptr_t)arr, hi = lo + len * t->bucketsize;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t guard = 0;
 		for (void *b = map_bucket_at(t, arr, i); b && guard < (1u << 20); b = map_overflow(t, b), guard++) {
-			if (guard)
+			if (guard) {
 				ovf++;
+				if ((uintptr_t)b < lo || (uintptr_t)b >= hi)
+					out++;
+			}
 			for (unsigned k = 0; k < MAP_BUCKET_CNT; k++)
 				count_tophash(s, map_tophashes(b)[k]);
 		}
 	}
-	if (ovf_bytes)
-		*ovf_bytes = ovf * t->bucketsize;
+	if (outside)
+		*outside = out * t->bucketsize;
 	return ovf;
 }
 
@@ -138,10 +151,10 @@ void map_hmap_scanned(mg_runtime *rt, const void *obj, size_t len, void *ud)
 		return;
 	uint64_t nb = map_bucket_shift(h->B);
 	s->bn += nb;
-	s->vn += walk_array(s, t, h->buckets, nb, NULL);
-	if (s->narrays + 2 > s->caparrays)
-		s->arrays = grow(rt, s->arrays, &s->caparrays, sizeof *s->arrays);
-	s->arrays[s->narrays++] = h->buckets;
+	s->vn += walk_array(s, t, h->buckets, nb, 0, NULL);
+	if (s->nhmaps == s->caphmaps)
+		s->hmaps = grow(rt, s->hmaps, &s->caphmaps, sizeof *s->hmaps);
+	s->hmaps[s->nhmaps++] = h;
 	if (h->oldbuckets) {
 		uint64_t nold = map_noldbuckets(h);
 		s->growing++;
@@ -151,8 +164,7 @@ void map_hmap_scanned(mg_runtime *rt, const void *obj, size_t len, void *ud)
 		for (uint64_t i = 0; i < nold; i++)
 			if (map_evacuated(map_bucket_at(t, h->oldbuckets, i)))
 				s->evac++;
-		s->vo += walk_array(s, t, h->oldbuckets, nold, NULL);
-		s->arrays[s->narrays++] = h->oldbuckets;
+		s->vo += walk_array(s, t, h->oldbuckets, nold, 0, NULL);
 	}
 }
 
@@ -184,23 +196,42 @@ static int cmp_iarr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Mark termination: which iterator-held arrays belong to no live map. */
+/* Mark termination (world stopped): which iterator-held arrays are not the
+ * current or old array of any live map *now* — the maps' fields are read
+ * here, not when they were scanned, since a map may have grown since. */
 static void find_iter_only(mg_runtime *rt, map_stats *s)
 {
-	qsort(s->arrays, s->narrays, sizeof *s->arrays, cmp_ptr);
+	if (!s->niarrays)
+		return;
+	s->narrays = 0;
+	if (s->nhmaps * 2 > s->caparrays) {
+		s->caparrays = s->nhmaps * 2;
+		void *v = realloc(s->arrays, s->caparrays * sizeof *s->arrays);
+		if (!v)
+			rt_out_of_memory(rt, s->caparrays * sizeof *s->arrays);
+		s->arrays = v;
+	}
+	for (size_t i = 0; i < s->nhmaps; i++) {
+		if (s->hmaps[i]->buckets)
+			s->arrays[s->narrays++] = s->hmaps[i]->buckets;
+		if (s->hmaps[i]->oldbuckets)
+			s->arrays[s->narrays++] = s->hmaps[i]->oldbuckets;
+	}
+	if (s->narrays)
+		qsort(s->arrays, s->narrays, sizeof *s->arrays, cmp_ptr);
 	qsort(s->iarrays, s->niarrays, sizeof *s->iarrays, cmp_iarr);
 	for (size_t i = 0; i < s->niarrays; i++) {
 		iter_array *ia = &s->iarrays[i];
 		if (i && ia->arr == s->iarrays[i - 1].arr)
 			continue;
-		if (bsearch(&ia->arr, s->arrays, s->narrays, sizeof *s->arrays, cmp_ptr))
+		if (s->narrays && bsearch(&ia->arr, s->arrays, s->narrays, sizeof *s->arrays, cmp_ptr))
 			continue;
 		size_t len = 0;
 		mg_typeof(rt, ia->arr, &len);
-		uint64_t ovf_bytes = 0;
-		walk_array(s, ia->t, ia->arr, map_bucket_shift(ia->B), &ovf_bytes);
+		uint64_t outside = 0;
+		walk_array(s, ia->t, ia->arr, map_bucket_shift(ia->B), len, &outside);
 		s->iter_only++;
-		s->iter_only_bytes += (uint64_t)len * ia->t->bucketsize + ovf_bytes;
+		s->iter_only_bytes += (uint64_t)len * ia->t->bucketsize + outside;
 	}
 }
 
@@ -223,12 +254,15 @@ static void reset(map_stats *s)
 {
 	void **a = s->arrays;
 	iter_array *ia = s->iarrays;
-	size_t ca = s->caparrays, cia = s->capiarrays;
+	const mg_hmap **hm = s->hmaps;
+	size_t ca = s->caparrays, cia = s->capiarrays, chm = s->caphmaps;
 	memset(s, 0, sizeof *s);
 	s->arrays = a;
 	s->iarrays = ia;
+	s->hmaps = hm;
 	s->caparrays = ca;
 	s->capiarrays = cia;
+	s->caphmaps = chm;
 }
 
 static void on_cycle(mg_runtime *rt, rt_cycle_event ev, uint32_t cycle, void *ud)

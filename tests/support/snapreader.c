@@ -2,11 +2,14 @@
 #include "tests/support/snapreader.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- JSON ------------------------------------------------------------------ */
 
@@ -520,6 +523,36 @@ char *sr_read_file(const char *path, size_t *len)
 	}
 	*len = b.n;
 	return b.v;
+}
+
+int sr_mkdtemp(char *out, size_t n)
+{
+	const char *base = getenv("TMPDIR");
+	if (!base || !*base)
+		base = "/tmp";
+	if ((size_t)snprintf(out, n, "%s/mapgc-snap-XXXXXX", base) >= n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return mkdtemp(out) ? 0 : -1;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int sr_rmtree(const char *dir)
+{
+	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+bool sr_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
 }
 
 /* ---- the snapshot schema ----------------------------------------------------- */

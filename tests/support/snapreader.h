@@ -58,6 +58,14 @@ static inline bool sj_is_uint(const sj_value *v) { return v && v->type == SJ_NUM
 /* Whole file, NUL-terminated (the NUL is not counted in *len); NULL + errno. */
 char *sr_read_file(const char *path, size_t *len);
 
+/* A fresh directory under $TMPDIR (or /tmp), its path in out (no heap
+ * memory, so a test that fails midway leaks nothing); 0, or -1 + errno. */
+int sr_mkdtemp(char *out, size_t n);
+/* Removes dir and everything in it; 0, or -1 + errno. */
+int sr_rmtree(const char *dir);
+/* true when path exists. */
+bool sr_exists(const char *path);
+
 /* ---- mapgc.heapsnapshot v1 --------------------------------------------------- */
 
 typedef struct sr_edge {

@@ -249,3 +249,114 @@ v8r_edge v8r_node_edge(const v8r_snapshot *s, size_t node, size_t k)
 	r.to = (size_t)(at(s->edges, e * s->ef + s->e_to) / s->nf);
 	return r;
 }
+
+/* ---- against the JSON snapshot --------------------------------------------- */
+
+static int roots_match(const v8r_snapshot *v, const sr_snapshot *j, size_t node, const char *kind,
+                       const size_t *obj_of_node, char *err, size_t errlen)
+{
+	size_t k = 0, ne = v8r_node_edge_count(v, node);
+	for (size_t r = 0; r < j->nroots; r++) {
+		if (strcmp(j->roots[r].kind, kind) != 0 || j->roots[r].to == 0)
+			continue;
+		if (k == ne)
+			return v8r_fail(err, errlen, "%s roots: the JSON has more (\"%s\")", kind, j->roots[r].name);
+		v8r_edge e = v8r_node_edge(v, node, k++);
+		if (strcmp(e.type, "property") != 0 || strcmp(e.name, j->roots[r].name) != 0)
+			return v8r_fail(err, errlen, "%s root %zu: %s edge \"%s\", the JSON says \"%s\"", kind, k - 1, e.type,
+			                e.name ? e.name : "", j->roots[r].name);
+		if (obj_of_node[e.to] != j->roots[r].to)
+			return v8r_fail(err, errlen, "%s root \"%s\" leads to object %zu, the JSON says %llu", kind,
+			                j->roots[r].name, obj_of_node[e.to], (unsigned long long)j->roots[r].to);
+	}
+	if (k != ne)
+		return v8r_fail(err, errlen, "%s roots: %zu edges, the JSON has %zu", kind, ne, k);
+	return 0;
+}
+
+int v8r_matches_json(const v8r_snapshot *v, const sr_snapshot *j, char *err, size_t errlen)
+{
+	/* obj_of_node: node number -> JSON id (0 for synthetic nodes). */
+	size_t *obj_of_node = calloc(v->node_count + 1, sizeof *obj_of_node);
+	if (!obj_of_node)
+		return v8r_fail(err, errlen, "out of memory");
+	size_t nobj = 0, scope_node = SIZE_MAX, global_node = SIZE_MAX;
+	int rc = -1;
+	for (size_t n = 0; n < v->node_count; n++) {
+		if (strcmp(v8r_node_type(v, n), "synthetic") == 0) {
+			if (strcmp(v8r_node_name(v, n), "(scope roots)") == 0)
+				scope_node = n;
+			else if (strcmp(v8r_node_name(v, n), "(global roots)") == 0)
+				global_node = n;
+			continue;
+		}
+		obj_of_node[n] = ++nobj;
+	}
+	if (nobj != j->nobjs) {
+		v8r_fail(err, errlen, "%zu object nodes, the JSON has %zu objects", nobj, j->nobjs);
+		goto out;
+	}
+	if (v->node_count == 0 || strcmp(v8r_node_type(v, 0), "synthetic") != 0 || scope_node == SIZE_MAX ||
+	    global_node == SIZE_MAX) {
+		v8r_fail(err, errlen, "no synthetic root, scope-roots and global-roots nodes");
+		goto out;
+	}
+	bool to_scope = false, to_global = false;
+	for (size_t k = 0; k < v8r_node_edge_count(v, 0); k++) {
+		v8r_edge e = v8r_node_edge(v, 0, k);
+		to_scope |= strcmp(e.type, "element") == 0 && e.to == scope_node;
+		to_global |= strcmp(e.type, "element") == 0 && e.to == global_node;
+	}
+	if (!to_scope || !to_global) {
+		v8r_fail(err, errlen, "node 0 has no element edges to the root-set nodes");
+		goto out;
+	}
+	if (roots_match(v, j, scope_node, "scope", obj_of_node, err, errlen) ||
+	    roots_match(v, j, global_node, "global", obj_of_node, err, errlen))
+		goto out;
+	for (size_t n = 0; n < v->node_count; n++) {
+		if (!obj_of_node[n])
+			continue;
+		const sr_object *o = &j->objs[obj_of_node[n] - 1];
+		char want[256];
+		if (o->array)
+			snprintf(want, sizeof want, "[%llu]%s", (unsigned long long)o->len, o->type);
+		else
+			snprintf(want, sizeof want, "%s", o->type);
+		if (strcmp(v8r_node_name(v, n), want) != 0) {
+			v8r_fail(err, errlen, "node %zu is named \"%s\", JSON object %llu is \"%s\"", n, v8r_node_name(v, n),
+			         (unsigned long long)o->id, want);
+			goto out;
+		}
+		if (strcmp(v8r_node_type(v, n), o->array ? "array" : "object") != 0) {
+			v8r_fail(err, errlen, "node %zu has type %s, JSON object %llu array=%d", n, v8r_node_type(v, n),
+			         (unsigned long long)o->id, o->array);
+			goto out;
+		}
+		if (v8r_node_size(v, n) != o->size) {
+			v8r_fail(err, errlen, "node %zu self_size %llu, JSON object %llu size %llu", n,
+			         (unsigned long long)v8r_node_size(v, n), (unsigned long long)o->id,
+			         (unsigned long long)o->size);
+			goto out;
+		}
+		if (v8r_node_edge_count(v, n) != o->nedges) {
+			v8r_fail(err, errlen, "node %zu has %zu edges, JSON object %llu has %zu", n, v8r_node_edge_count(v, n),
+			         (unsigned long long)o->id, o->nedges);
+			goto out;
+		}
+		for (size_t k = 0; k < o->nedges; k++) {
+			v8r_edge e = v8r_node_edge(v, n, k);
+			if (strcmp(e.type, "property") != 0 || strcmp(e.name, o->edges[k].label) != 0 ||
+			    obj_of_node[e.to] != o->edges[k].to) {
+				v8r_fail(err, errlen, "node %zu edge %zu: %s \"%s\" to object %zu; JSON object %llu: \"%s\" to %llu",
+				         n, k, e.type, e.name ? e.name : "", obj_of_node[e.to], (unsigned long long)o->id,
+				         o->edges[k].label, (unsigned long long)o->edges[k].to);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	free(obj_of_node);
+	return rc;
+}

@@ -66,4 +66,15 @@ size_t v8r_node_edge_count(const v8r_snapshot *s, size_t node);
 /* The k-th edge of node. */
 v8r_edge v8r_node_edge(const v8r_snapshot *s, size_t node, size_t k);
 
+/* Does the V8 file say what the JSON snapshot of the same cycle says?
+ * Object nodes (all but the "synthetic" ones), in order, are the JSON
+ * objects in id order: named by the type ("[len]type" for arrays), typed
+ * "array" or "object" by the array flag, self_size = size, and with
+ * property edges named by the labels, in order, to the same objects.  The
+ * synthetic "(scope roots)" and "(global roots)" nodes, reached by element
+ * edges from node 0, carry the non-null roots of each kind, in order, as
+ * property edges named by the root names.  0, or -1 with the first
+ * difference in err. */
+int v8r_matches_json(const v8r_snapshot *v, const sr_snapshot *j, char *err, size_t errlen);
+
 #endif /* MGT_V8READER_H */
