@@ -66,10 +66,9 @@ static void copy_out(const mg_maptype *t, void *key_out, void *elem_out, const v
 		map_copy_value(elem_out, e, t->elem->size);
 }
 
-bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out)
+__attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hiter *it, void *key_out,
+                                                        void *elem_out, map_kind kind)
 {
-	if (!it || it->done)
-		return false;
 	mg_hmap *h = it->h;
 	const mg_maptype *t = h->t;
 	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
@@ -117,12 +116,12 @@ bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out)
 			uint8_t top = map_tophashes(b)[offi];
 			if (map_is_empty(top) || top == MAP_EVACUATED_EMPTY)
 				continue;
-			void *k = map_key_of(t, b, offi);
-			void *e = map_elem_of(t, b, offi);
+			void *k = map_key_of_k(t, b, offi, kind);
+			void *e = map_elem_of_k(t, b, offi, kind);
 			if (checkBucket != MAP_NO_CHECK && !map_same_size_grow(h)) {
 				/* An unevacuated old bucket during a doubling: produce only
 				 * the keys that go to the new bucket being visited. */
-				uint64_t hash = map_hash(t, k, h->hash0);
+				uint64_t hash = map_hash_h(h, k, kind);
 				if ((hash & map_bucket_mask(it->B)) != checkBucket)
 					continue;
 			}
@@ -146,5 +145,21 @@ bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out)
 		}
 		b = map_overflow(t, b);
 		i = 0;
+	}
+}
+
+bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out)
+{
+	if (!it || it->done)
+		return false;
+	switch (it->h->t->kind) {
+	case MAP_KEY_INT64:
+		return next_k(rt, it, key_out, elem_out, MAP_KEY_INT64);
+	case MAP_KEY_STRING:
+		return next_k(rt, it, key_out, elem_out, MAP_KEY_STRING);
+	case MAP_KEY_PTR:
+		return next_k(rt, it, key_out, elem_out, MAP_KEY_PTR);
+	default:
+		return next_k(rt, it, key_out, elem_out, MAP_KEY_BYTES);
 	}
 }

@@ -617,13 +617,10 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 	uint8_t top = map_tophash(hash);
 	for (; b; b = map_overflow(t, b)) {
 		uint8_t *th = map_tophashes(b);
-		for (unsigned i = 0; i < MAP_BUCKET_CNT; i++) {
-			if (th[i] != top) {
-				if (th[i] == MAP_EMPTY_REST)
-					goto end;
-				continue;
-			}
-			if (!map_equal_k(t, key, map_key_of(t, b, i), kind))
+		uint64_t w = map_tophash_word(b);
+		for (uint64_t hit = map_match_bytes(w, top); hit; hit &= hit - 1) {
+			unsigned i = (unsigned)__builtin_ctzll(hit) >> 3;
+			if (!map_equal_k(t, key, map_key_of_k(t, b, i, kind), kind))
 				continue;
 			/* Clear what the cell references, as Go does: pointerful keys
 			 * and every elem (inv: deleted cells are zeroed). */
@@ -670,6 +667,8 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 				map_set_hash0(h, (uint32_t)rt_rand(rt));
 			goto end;
 		}
+		if (map_match_bytes(w, MAP_EMPTY_REST))
+			goto end;
 	}
 end:
 	if (RT_UNLIKELY(!(h->flags & MAP_HASH_WRITING)))
