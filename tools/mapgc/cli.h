@@ -34,10 +34,11 @@ enum {
  *   int  main_fn(int argc, char **argv);       argv[0] is the command name
  *   void usage_fn(FILE *out, bool full);       full: --help text, else the
  *                                              short synopsis for errors
- * To add `trace`: X(trace, trace_main, trace_usage, "…") and a trace.c.
+ * A command is one X(name, main, usage, summary) line here and its own file.
  */
 #define CLI_COMMAND_LIST(X) \
-	X(stress, stress_main, stress_usage, "run a built-in GC stress workload")
+	X(stress, stress_main, stress_usage, "run a built-in GC stress workload") \
+	X(trace, trace_main, trace_usage, "summarise, tabulate or plot gctrace and maptrace logs")
 
 #define CLI_X_DECLARE(name, main_fn, usage_fn, summary) \
 	int main_fn(int argc, char **argv); \
