@@ -14,6 +14,9 @@ PACKAGES=(
   libcriterion-dev
   libgc-dev
   libxxhash-dev
+  graphviz
+  libgraphviz-dev
+  chromium
 )
 
 # Only for the benchmarks (tools/bench/bench.sh): the Go 1.19 twin programs.

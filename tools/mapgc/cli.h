@@ -38,7 +38,8 @@ enum {
  */
 #define CLI_COMMAND_LIST(X) \
 	X(stress, stress_main, stress_usage, "run a built-in GC stress workload") \
-	X(trace, trace_main, trace_usage, "summarise, tabulate or plot gctrace and maptrace logs")
+	X(trace, trace_main, trace_usage, "summarise, tabulate or plot gctrace and maptrace logs") \
+	X(reach, reach_main, reach_usage, "map reachability in heap snapshots: what keeps bucket arrays alive")
 
 #define CLI_X_DECLARE(name, main_fn, usage_fn, summary) \
 	int main_fn(int argc, char **argv); \
