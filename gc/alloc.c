@@ -12,9 +12,6 @@
 
 #include <stdlib.h>
 
-/* Go's maxAlloc on linux/amd64: the 48-bit address space. */
-#define MAX_ALLOC ((size_t)1 << 48)
-
 /* Next free slot at or after freeindex, or -1; allocbits are the truth. */
 static inline int64_t span_next_free(gc_span *s)
 {
@@ -134,10 +131,12 @@ static inline void *slot_finish(mg_runtime *rt, gc_span *s, uint32_t idx, uint32
 
 void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 {
+	if (RT_UNLIKELY(gc_is_boehm(rt)))
+		return gc_boehm_alloc(rt, ti, array, n);
 	gc_state *gc = gc_of(rt);
 	/* Go's order: beyond the address space is a bad length (a panic);
 	 * anything else too big for this heap is out of memory. */
-	if (RT_UNLIKELY(n && ti->elem_size > (MAX_ALLOC - GC_HDR_SIZE) / n))
+	if (RT_UNLIKELY(n && ti->elem_size > (GC_MAX_ALLOC - GC_HDR_SIZE) / n))
 		mg_panic(rt, "runtime error: makeslice: len out of range");
 	if (RT_UNLIKELY(n > UINT32_MAX || ti->elem_size * n > gc->arena_hi - gc->arena_lo))
 		rt_out_of_memory(rt, GC_HDR_SIZE + (size_t)ti->elem_size * n);
@@ -206,6 +205,8 @@ mg_string mg_string_new(mg_runtime *rt, const char *bytes, size_t len)
 
 const mg_type *mg_typeof(mg_runtime *rt, const void *p, size_t *len)
 {
+	if (gc_is_boehm(rt))
+		return gc_boehm_typeof(rt, p, len);
 	gc_state *gc = gc_of(rt);
 	uint32_t idx;
 	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);

@@ -70,9 +70,8 @@ void gc_format_ms(char *buf, size_t n, uint64_t ns)
 		snprintf(buf, n, "%" PRIu64 ".%0*" PRIu64, x / p, dec, x % p);
 }
 
-static void print_gctrace(mg_runtime *rt, const gc_cycle *c)
+void gc_print_gctrace(mg_runtime *rt, const gc_cycle *c, uint64_t gc_cpu_ns)
 {
-	gc_state *gc = gc_of(rt);
 	char t[8][32];
 	gc_format_ms(t[0], 32, c->t_mark - c->t_start);
 	gc_format_ms(t[1], 32, c->t_markterm - c->t_mark);
@@ -84,7 +83,7 @@ static void print_gctrace(mg_runtime *rt, const gc_cycle *c)
 	gc_format_ms(t[7], 32, c->cpu_markterm);
 	uint64_t since = c->t_start - rt->start_ns;
 	uint64_t elapsed = c->t_end - rt->start_ns;
-	uint64_t util = elapsed ? gc->stats.gc_cpu_ns * 100 / elapsed : 0;
+	uint64_t util = elapsed ? gc_cpu_ns * 100 / elapsed : 0;
 	rt_trace_line(rt,
 	              "gc %u @%" PRIu64 ".%03" PRIu64 "s %" PRIu64 "%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms cpu, "
 	              "%" PRIu64 "->%" PRIu64 "->%" PRIu64 " MB, %" PRIu64 " MB goal, %" PRIu64 " MB stacks, "
@@ -168,7 +167,7 @@ void gc_mark_done(mg_runtime *rt)
 	gc->last = gc->cur;
 	gc->in_gc = false;
 	if (rt->cfg.gctrace)
-		print_gctrace(rt, &gc->cur);
+		gc_print_gctrace(rt, &gc->cur, gc->stats.gc_cpu_ns);
 	rt_cycle_hooks_run(rt, RT_CYCLE_END, gc->cur.n);
 }
 
@@ -241,6 +240,10 @@ void gc_maybe_start(mg_runtime *rt)
 
 void mg_gc(mg_runtime *rt)
 {
+	if (gc_is_boehm(rt)) {
+		gc_boehm_gc(rt);
+		return;
+	}
 	gc_full_cycle(rt, true);
 }
 
@@ -274,8 +277,11 @@ mg_runtime *mg_open(const mg_config *cfg)
 		exit(2);
 	}
 	rt_init(rt, cfg);
-	if (rt->cfg.backend != MG_BACKEND_MAPGC)
-		mg_fatal(rt, "backend boehm is not available in this build");
+	if (gc_is_boehm(rt)) {
+		gc_boehm_open(rt);
+		rt_layers_attach(rt);
+		return rt;
+	}
 	gc_state *gc = calloc(1, sizeof *gc);
 	if (!gc)
 		rt_out_of_memory(rt, sizeof *gc);
@@ -298,6 +304,13 @@ void mg_close(mg_runtime *rt)
 	if (!rt)
 		return;
 	gc_state *gc = rt->gc;
+	if (gc && gc_is_boehm(rt)) {
+		gc_boehm_close(rt); /* unregisters the roots before they are freed */
+		rt_destroy(rt);
+		free(gc);
+		free(rt);
+		return;
+	}
 	rt_destroy(rt); /* extensions first: they may look at the heap */
 	if (gc) {
 		gc_heap_destroy(rt);
@@ -309,6 +322,10 @@ void mg_close(mg_runtime *rt)
 
 void mg_read_stats(mg_runtime *rt, mg_stats *st)
 {
+	if (gc_is_boehm(rt)) {
+		gc_boehm_read_stats(rt, st);
+		return;
+	}
 	gc_state *gc = gc_of(rt);
 	*st = gc->stats;
 	st->heap_inuse = gc->heap_live;

@@ -91,6 +91,9 @@ typedef enum gc_phase {
 #define GC_SCAN_CHUNK ((size_t)32 << 10)
 /* Default mark slice: ~64 KiB of scan work, tens of microseconds. */
 #define GC_DEFAULT_SLICE ((size_t)64 << 10)
+/* Go's maxAlloc on linux/amd64: the 48-bit address space.  A request for
+ * more is a bad length (a panic), on either backend. */
+#define GC_MAX_ALLOC ((size_t)1 << 48)
 /* Go's gcBackgroundUtilization: the share of time safepoints give marking. */
 #define GC_BG_UTILIZATION 0.25
 
@@ -214,6 +217,7 @@ typedef struct gc_state {
 	const char *snap_json, *snap_v8;   /* mg_heap_snapshot request */
 	bool snap_pending;
 	int snap_rc, snap_errno;
+	struct gc_boehm *boehm;         /* backend boehm only (boehm.c); NULL for mapgc */
 } gc_state;
 
 /* ---- shared helpers ----------------------------------------------------- */
@@ -349,6 +353,27 @@ void gc_mark_done(mg_runtime *rt);         /* mark work exhausted: terminate */
 void gc_full_cycle(mg_runtime *rt, bool forced);
 void gc_format_ms(char *buf, size_t n, uint64_t ns);
 void gc_on_slice(mg_runtime *rt, uint64_t ns);
+/* The gctrace line of cycle c (DESIGN.md §5); gc_cpu_ns is the runtime's
+ * collector CPU up to the end of c (the P% figure).  Both backends print
+ * through this one function, so their lines cannot differ in format. */
+void gc_print_gctrace(mg_runtime *rt, const gc_cycle *c, uint64_t gc_cpu_ns);
+
+/* ---- boehm.c: the libgc backend (DESIGN.md §8; essay in boehm.c) -------- */
+
+/* The dispatch test, one predictable branch: the mapgc entry points that
+ * the Boehm backend replaces (gc_alloc, mg_typeof, mg_open, mg_close,
+ * mg_gc, mg_read_stats, mg_heap_snapshot) start with it.  The barriers need
+ * none: on Boehm gc->wb_on is never set, so gc_store and gc_bulk_barrier
+ * take their existing "not marking" path. */
+static inline bool gc_is_boehm(const mg_runtime *rt) { return rt->cfg.backend == MG_BACKEND_BOEHM; }
+
+void gc_boehm_open(mg_runtime *rt);        /* after rt_init; sets rt->gc */
+void gc_boehm_close(mg_runtime *rt);       /* unregisters the roots: before rt_destroy frees them */
+void *gc_boehm_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n);
+void gc_boehm_gc(mg_runtime *rt);          /* mg_gc: GC_gcollect, a forced cycle */
+void gc_boehm_read_stats(mg_runtime *rt, mg_stats *st);
+const mg_type *gc_boehm_typeof(mg_runtime *rt, const void *p, size_t *len);
+int gc_boehm_snapshot(mg_runtime *rt);     /* unsupported: reports, -1/ENOTSUP */
 
 /* ---- snapshot.c --------------------------------------------------------- */
 

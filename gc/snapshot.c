@@ -417,6 +417,8 @@ int gc_snapshot_write(mg_runtime *rt, const char *json_path, const char *v8_path
 
 int mg_heap_snapshot(mg_runtime *rt, const char *json_path, const char *v8_path)
 {
+	if (gc_is_boehm(rt))
+		return gc_boehm_snapshot(rt);
 	gc_state *gc = gc_of(rt);
 	gc->snap_json = json_path;
 	gc->snap_v8 = v8_path;

@@ -19,9 +19,11 @@ PACKAGES=(
   chromium
 )
 
-# Only for the benchmarks (tools/bench/bench.sh): the Go 1.19 twin programs.
+# Only for the benchmarks (tools/bench/bench.sh): the Go 1.19 twin programs,
+# and GNU time for peak RSS (bench.sh gcstress).
 BENCH_PACKAGES=(
   golang-1.19-go
+  time
 )
 
 usage() { echo "usage: scripts/setup.sh [--bench]" >&2; exit 2; }

@@ -5,50 +5,244 @@
 #   tools/bench/bench.sh map [N]    the map benchmark: mapgc vs its Go 1.19 twin
 #                                   (tools/bench/go/mapbench.go), ns/op and the
 #                                   ratio mapgc/Go per row; CSV in build/bench/
+#   tools/bench/bench.sh gcstress   the gcstress benchmark: `mapgc stress
+#                                   ptr-values --live 1000000 --ops 5000000
+#                                   --seed 1` on mapgc's collector and on the
+#                                   Boehm backend (libgc), and its Go 1.19 twin
+#                                   (tools/bench/go/gcstress.go) at GOMAXPROCS=1
+#                                   GOGC=100 GODEBUG=gctrace=1; a table of the
+#                                   medians and the ratios mapgc/Go and
+#                                   mapgc/Boehm; CSV in build/bench/gcstress.csv
 #
 # The release preset is built first; Go 1.19 comes from Debian's
-# golang-1.19-go (installed by scripts/setup.sh --bench).  Both sides run
-# single-threaded for the mutator: GOMAXPROCS=1 for Go.  Each row is the best
-# of 3 trials of >= 100 ms (see mapbench.c); the script runs the pair
-# MAPGC_BENCH_RUNS times (default 3) and reports the median of those.
+# golang-1.19-go, /usr/bin/time from `time` (scripts/setup.sh --bench).  Both
+# sides run single-threaded for the mutator: GOMAXPROCS=1 for Go.
+#
+# map: each row is the best of 3 trials of >= 100 ms (see mapbench.c); the
+# script runs the pair MAPGC_BENCH_RUNS times (default 3) and reports the
+# median of those.
+#
+# gcstress: each program runs MAPGC_BENCH_RUNS times (default 3, at least 3),
+# interleaved; every figure is the median over the runs.  All runs must print
+# the same checksum (the Go twin follows the workload's specification), or
+# the script stops.  GCSTRESS_LIVE and GCSTRESS_OPS change the size, for
+# quick checks only.  The figures, and where they come from:
+#   wall s, ns/op      the workload's own timer around setup + ops (mapgc:
+#                      --stats-json wall_ns; Go: time.Since around run), / ops
+#   gc cycles          mg_stats.cycles; Go's MemStats.NumGC
+#   stw total, max ms  mapgc: mg_stats pause_total_ns, pause_max_ns (each
+#                      sweep- or mark-termination pause); Boehm: each whole
+#                      collection is one pause; Go: PauseTotalNs, and the
+#                      largest single STW phase of any gctrace line (A or C)
+#   mark slice max ms  mapgc: mg_stats.mark_slice_max_ns (the others mark in
+#                      a pause, Boehm, or concurrently, Go: "-")
+#   gc cpu %           collector CPU / the process's user+sys CPU (from
+#                      /usr/bin/time): mapgc and Boehm mg_stats.gc_cpu_ns, Go
+#                      the sum of its gctrace cpu fields (D+E+F+G+T)
+#   peak rss MB        /usr/bin/time's maximum resident set size
+#   mark rate MB/s     live MB marked per second of mark CPU, from gctrace:
+#                      Σ H2 / Σ (E+F+G) over the cycles (assist + background
+#                      + idle mark CPU), for mapgc and Go; Boehm runs without
+#                      gctrace (its H2 walk would add to its wall time): "-"
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-usage() { echo "usage: tools/bench/bench.sh map [N]" >&2; exit 2; }
+usage() {
+  echo "usage: tools/bench/bench.sh map [N]" >&2
+  echo "       tools/bench/bench.sh gcstress" >&2
+  exit 2
+}
 [[ $# -ge 1 ]] || usage
 what=$1; shift
-[[ $what == map ]] || usage
-n=${1:-}
-[[ -z $n || $n =~ ^[0-9]+$ ]] || usage
-
-scripts/setup.sh --bench >&2
-cmake --preset release >/dev/null
-cmake --build --preset release --target mapgc-mapbench >/dev/null
 
 GO=/usr/lib/go-1.19/bin/go
 out=build/bench
-mkdir -p "$out/go"
-cp tools/bench/go/mapbench.go "$out/go/"
-[[ -f $out/go/go.mod ]] || printf 'module mapbench\n\ngo 1.19\n' > "$out/go/go.mod"
-(cd "$out/go" && GOCACHE="$PWD/../gocache" GOFLAGS=-mod=mod "$GO" build -o ../go-mapbench .)
 
-runs=${MAPGC_BENCH_RUNS:-3}
-for ((i = 1; i <= runs; i++)); do
-  echo "run $i/$runs" >&2
-  build/release/mapgc-mapbench $n > "$out/mapgc.$i.txt"
-  GOMAXPROCS=1 "$out/go-mapbench" $n > "$out/go.$i.txt"
-done
-
-# Median over the runs of each row, then the ratio.
+# Median of the numbers on stdin, one per line.
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-csv=$out/map.csv
-echo "key,n,op,mapgc_ns,go_ns,ratio" > "$csv"
-printf '%-7s %8s %-8s %10s %10s %7s\n' key N op mapgc_ns go_ns ratio
-while read -r _ key size op _; do
-  c=$(for ((i = 1; i <= runs; i++)); do awk -v k="$key" -v s="$size" -v o="$op" '$2==k && $3==s && $4==o {print $5}' "$out/mapgc.$i.txt"; done | median)
-  g=$(for ((i = 1; i <= runs; i++)); do awk -v k="$key" -v s="$size" -v o="$op" '$2==k && $3==s && $4==o {print $5}' "$out/go.$i.txt"; done | median)
-  r=$(awk -v c="$c" -v g="$g" 'BEGIN {printf "%.2f", c / g}')
-  printf '%-7s %8s %-8s %10.2f %10.2f %7s\n' "$key" "$size" "$op" "$c" "$g" "$r"
-  echo "$key,$size,$op,$c,$g,$r" >> "$csv"
-done < "$out/mapgc.1.txt"
-echo "csv: $csv" >&2
+
+# go_build DIR SOURCE BINARY MODULE: builds one Go twin in its own module
+# directory (one main package per directory).
+go_build() {
+  local dir=$1 src=$2 bin=$3 mod=$4
+  mkdir -p "$dir"
+  cp "$src" "$dir/"
+  [[ -f $dir/go.mod ]] || printf 'module %s\n\ngo 1.19\n' "$mod" > "$dir/go.mod"
+  (cd "$dir" && GOCACHE="$PWD/../gocache" GOFLAGS=-mod=mod "$GO" build -o "$bin" .)
+}
+
+bench_map() {
+  local n=${1:-}
+  [[ -z $n || $n =~ ^[0-9]+$ ]] || usage
+  cmake --build --preset release --target mapgc-mapbench >/dev/null
+  mkdir -p "$out/go"
+  go_build "$out/go" tools/bench/go/mapbench.go ../go-mapbench mapbench
+
+  local runs=${MAPGC_BENCH_RUNS:-3} i
+  for ((i = 1; i <= runs; i++)); do
+    echo "run $i/$runs" >&2
+    build/release/mapgc-mapbench $n > "$out/mapgc.$i.txt"
+    GOMAXPROCS=1 "$out/go-mapbench" $n > "$out/go.$i.txt"
+  done
+
+  # Median over the runs of each row, then the ratio.
+  local csv=$out/map.csv c g r key size op
+  echo "key,n,op,mapgc_ns,go_ns,ratio" > "$csv"
+  printf '%-7s %8s %-8s %10s %10s %7s\n' key N op mapgc_ns go_ns ratio
+  while read -r _ key size op _; do
+    c=$(for ((i = 1; i <= runs; i++)); do awk -v k="$key" -v s="$size" -v o="$op" '$2==k && $3==s && $4==o {print $5}' "$out/mapgc.$i.txt"; done | median)
+    g=$(for ((i = 1; i <= runs; i++)); do awk -v k="$key" -v s="$size" -v o="$op" '$2==k && $3==s && $4==o {print $5}' "$out/go.$i.txt"; done | median)
+    r=$(awk -v c="$c" -v g="$g" 'BEGIN {printf "%.2f", c / g}')
+    printf '%-7s %8s %-8s %10.2f %10.2f %7s\n' "$key" "$size" "$op" "$c" "$g" "$r"
+    echo "$key,$size,$op,$c,$g,$r" >> "$csv"
+  done < "$out/mapgc.1.txt"
+  echo "csv: $csv" >&2
+}
+
+# ---- gcstress -------------------------------------------------------------------
+
+# json_num FILE KEY: a number from mapgc's one-line --stats-json object.
+json_num() { sed -n -E "s/.*\"$2\": ([0-9]+).*/\\1/p" "$1"; }
+
+# gctrace_sums FILE: "cycles sum_H2_MB sum_mark_cpu_ms sum_cpu_ms max_stw_ms"
+# over the Go-format gc lines in FILE (mapgc's and Go's are the same format).
+gctrace_sums() {
+  awk '/^gc [0-9]+ @/ {
+      n++
+      for (i = 1; i <= NF; i++) {
+        if ($(i+1) == "ms" && $(i+2) == "clock,") clock = $i
+        if ($(i+1) == "ms" && $(i+2) == "cpu,") cpu = $i
+        if ($(i+1) == "MB," && $i ~ /->/) heap = $i
+      }
+      split(clock, c, "+"); split(cpu, p, "[+/]"); split(heap, h, "->")
+      if (c[1] + 0 > stw) stw = c[1] + 0
+      if (c[3] + 0 > stw) stw = c[3] + 0
+      h2 += h[3]; mark += p[2] + p[3] + p[4]; all += p[1] + p[2] + p[3] + p[4] + p[5]
+    }
+    END { printf "%d %f %f %f %f\n", n, h2, mark, all, stw }' "$1"
+}
+
+# time_fields FILE: "peak_rss_kb cpu_s" from /usr/bin/time -f '%M %U %S'.
+time_fields() { awk 'END {printf "%d %f\n", $1, $2 + $3}' "$1"; }
+
+# One run of one program; leaves build/bench/gcstress/SIDE.I.{out,err,time,json}
+# and appends "metric value" lines to SIDE.I.metrics.
+gcstress_run() {
+  local side=$1 i=$2 live=$3 ops=$4
+  local base=$out/gcstress/$side.$i
+  local -a cmd
+  case $side in
+    mapgc) cmd=(env MAPGC_DEBUG=gctrace=1 build/release/mapgc stress ptr-values --live "$live" --ops "$ops" --seed 1
+                --stats-json "$base.json" --trace-file "$base.err") ;;
+    boehm) cmd=(build/release/mapgc stress ptr-values --live "$live" --ops "$ops" --seed 1 --backend boehm
+                --stats-json "$base.json") ;;
+    go) cmd=(env GOMAXPROCS=1 GOGC=100 GODEBUG=gctrace=1 "$out/go-gcstress" -live "$live" -ops "$ops" -seed 1) ;;
+  esac
+  if ! env -u MAPGC_DEBUG -u MAPGC_GOGC -u MAPGC_MEMLIMIT -u GOGC -u GOMEMLIMIT -u GODEBUG \
+      /usr/bin/time -f '%M %U %S' -o "$base.time" "${cmd[@]}" > "$base.out" 2> "$base.stderr"; then
+    echo "bench: $side run $i failed: ${cmd[*]}" >&2
+    tail -n 5 "$base.stderr" "$base.time" >&2
+    exit 1
+  fi
+  [[ $side == mapgc ]] || cp "$base.stderr" "$base.err"
+  local sum
+  sum=$(sed -n -E 's/^result ptr-values .*checksum=([0-9a-f]{16})$/\1/p' "$base.out")
+  [[ -n $sum ]] || { echo "bench: $side run $i printed no result line" >&2; cat "$base.stderr" >&2; exit 1; }
+  echo "$sum" > "$base.sum"
+
+  local rss cpu wall cycles stw_total stw_max slice gccpu rate
+  read -r rss cpu < <(time_fields "$base.time")
+  local tn th2 tmark tall tstw
+  read -r tn th2 tmark tall tstw < <(gctrace_sums "$base.err")
+  if [[ $side == go ]]; then
+    wall=$(sed -n -E 's/.*wall_ns=([0-9]+).*/\1/p' "$base.out")
+    cycles=$(sed -n -E 's/.*numgc=([0-9]+).*/\1/p' "$base.out")
+    stw_total=$(sed -n -E 's/.*pause_total_ns=([0-9]+).*/\1/p' "$base.out")
+    stw_total=$(awk -v v="$stw_total" 'BEGIN {print v / 1e6}')
+    stw_max=$tstw
+    slice=-
+    gccpu=$(awk -v g="$tall" -v c="$cpu" 'BEGIN {print (c > 0 ? 100 * g / 1000 / c : 0)}')
+  else
+    wall=$(json_num "$base.json" wall_ns)
+    cycles=$(json_num "$base.json" cycles)
+    stw_total=$(awk -v v="$(json_num "$base.json" pause_total_ns)" 'BEGIN {print v / 1e6}')
+    stw_max=$(awk -v v="$(json_num "$base.json" pause_max_ns)" 'BEGIN {print v / 1e6}')
+    if [[ $side == mapgc ]]; then
+      slice=$(awk -v v="$(json_num "$base.json" mark_slice_max_ns)" 'BEGIN {print v / 1e6}')
+    else
+      slice=-
+    fi
+    gccpu=$(awk -v g="$(json_num "$base.json" gc_cpu_ns)" -v c="$cpu" 'BEGIN {print (c > 0 ? 100 * g / 1e9 / c : 0)}')
+  fi
+  if [[ $side == boehm ]]; then
+    rate=-
+  else
+    rate=$(awk -v h="$th2" -v m="$tmark" 'BEGIN {print (m > 0 ? h / (m / 1000) : 0)}')
+  fi
+  {
+    echo "wall_s $(awk -v w="$wall" 'BEGIN {print w / 1e9}')"
+    echo "ns_per_op $(awk -v w="$wall" -v o="$ops" 'BEGIN {print w / o}')"
+    echo "gc_cycles $cycles"
+    echo "stw_total_ms $stw_total"
+    echo "stw_max_ms $stw_max"
+    echo "mark_slice_max_ms $slice"
+    echo "gc_cpu_pct $gccpu"
+    echo "peak_rss_mb $(awk -v k="$rss" 'BEGIN {print k / 1024}')"
+    echo "mark_rate_mb_s $rate"
+  } > "$base.metrics"
+}
+
+bench_gcstress() {
+  [[ $# -eq 0 ]] || usage
+  local live=${GCSTRESS_LIVE:-1000000} ops=${GCSTRESS_OPS:-5000000}
+  local runs=${MAPGC_BENCH_RUNS:-3}
+  ((runs >= 3)) || runs=3
+  cmake --build --preset release --target mapgc >/dev/null
+  go_build "$out/gcstress-go" tools/bench/go/gcstress.go ../go-gcstress gcstress
+  rm -rf "$out/gcstress"
+  mkdir -p "$out/gcstress"
+
+  local i side
+  for ((i = 1; i <= runs; i++)); do
+    for side in mapgc boehm go; do
+      echo "run $i/$runs: $side" >&2
+      gcstress_run "$side" "$i" "$live" "$ops"
+    done
+  done
+  local sums
+  sums=$(cat "$out"/gcstress/*.sum | sort -u)
+  if [[ $(wc -l <<<"$sums") -ne 1 ]]; then
+    echo "bench: the checksums differ (the Go twin or a backend is wrong):" >&2
+    grep -H . "$out"/gcstress/*.sum >&2
+    exit 1
+  fi
+
+  local csv=$out/gcstress.csv metric m b g
+  echo "metric,mapgc,boehm,go,mapgc_over_go,mapgc_over_boehm" > "$csv"
+  printf 'gcstress: ptr-values --live %s --ops %s --seed 1, checksum %s, median of %d runs\n' \
+    "$live" "$ops" "$sums" "$runs"
+  printf '%-18s %10s %10s %10s %9s %12s\n' metric mapgc boehm go mapgc/go mapgc/boehm
+  for metric in wall_s ns_per_op gc_cycles stw_total_ms stw_max_ms mark_slice_max_ms gc_cpu_pct \
+      peak_rss_mb mark_rate_mb_s; do
+    med() {
+      local vals
+      vals=$(for ((i = 1; i <= runs; i++)); do awk -v k="$metric" '$1 == k {print $2}' "$out/gcstress/$1.$i.metrics"; done)
+      if grep -q -- '^-$' <<<"$vals"; then echo -; else median <<<"$vals"; fi
+    }
+    m=$(med mapgc); b=$(med boehm); g=$(med go)
+    ratio() { awk -v x="$1" -v y="$2" 'BEGIN {if (x == "-" || y == "-" || y + 0 == 0) print "-"; else printf "%.3g", x / y}'; }
+    fmt() { awk -v x="$1" 'BEGIN {if (x == "-") print "-"; else printf "%.3f", x}'; }
+    printf '%-18s %10s %10s %10s %9s %12s\n' "$metric" "$(fmt "$m")" "$(fmt "$b")" "$(fmt "$g")" \
+      "$(ratio "$m" "$g")" "$(ratio "$m" "$b")"
+    echo "$metric,$m,$b,$g,$(ratio "$m" "$g"),$(ratio "$m" "$b")" >> "$csv"
+  done
+  echo "csv: $csv; runs: $out/gcstress/" >&2
+}
+
+scripts/setup.sh --bench >&2
+cmake --preset release >/dev/null
+case $what in
+  map) bench_map "$@" ;;
+  gcstress) bench_gcstress "$@" ;;
+  *) usage ;;
+esac

@@ -13,8 +13,12 @@
  *     that dies in the runtime has told how to repeat it; when MAPGC_DEBUG
  *     fixed no map seed, the workload seed fixes it too;
  *  4. run the workload, read mg_stats, close the runtime;
- *  5. print the summary and, as the last line on stdout,
- *     `result WORKLOAD seed=N ops=N checksum=16HEX`.
+ *  5. print the summary (and, with --stats-json PATH, the same figures as
+ *     one JSON object in PATH, for scripts: tools/bench/bench.sh) and, as
+ *     the last line on stdout, `result WORKLOAD seed=N ops=N checksum=16HEX`.
+ *
+ * --backend boehm runs the same workload on libgc (gc/boehm.c); the
+ * checksum must not change (DESIGN.md §7, §8).
  *
  * A fatal error in the runtime prints its message and reaches our failure
  * handler, which jumps back here to add the seed to stderr and exit 2 (the
@@ -32,6 +36,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "stress_soak.h"   /* --soak DURATION: stress_soak.h */
 
 static const stress_workload *const stress_workloads[] = {
 #define STRESS_X_ENTRY(id) &stress_workload_##id,
@@ -52,11 +57,14 @@ typedef struct stress_opts {
 	bool list;
 	bool help;
 	bool has_seed, has_ops, has_live, has_gogc, has_barrier;
+	bool has_soak;           /* --soak DURATION: rounds until the deadline */
+	uint64_t soak_ns;
 	uint64_t seed, ops, live;
 	int gogc;
 	mg_barrier barrier;
 	mg_backend backend;
 	const char *trace_file;
+	const char *stats_json;
 } stress_opts;
 
 void
@@ -65,7 +73,9 @@ stress_usage(FILE *out, bool full)
 	fputs("usage: mapgc stress --list\n"
 	      "       mapgc stress WORKLOAD [--seed N] [--ops N] [--live N] [--gogc N|off]\n"
 	      "                    [--barrier hybrid|yuasa|dijkstra|none]\n"
-	      "                    [--backend mapgc|boehm] [--trace-file PATH]\n", out);
+	      "                    [--backend mapgc|boehm] [--trace-file PATH]\n"
+	      "                    [--stats-json PATH]\n"
+	      "       mapgc stress --soak DURATION [--seed N] [WORKLOAD]\n", out);
 	if (!full)
 		return;
 	fputs("\n"
@@ -80,8 +90,14 @@ stress_usage(FILE *out, bool full)
 	      "  --live N            size of the live set (default: per workload)\n"
 	      "  --gogc N|off        GC percent, overrides MAPGC_GOGC\n"
 	      "  --barrier MODE      write barrier, overrides MAPGC_DEBUG wb=\n"
-	      "  --backend NAME      collector: mapgc (default) or boehm\n"
+	      "  --backend NAME      collector: mapgc (default) or boehm (libgc)\n"
 	      "  --trace-file PATH   write gctrace/maptrace lines to PATH, not stderr\n"
+	      "  --stats-json PATH   also write the summary's figures to PATH as JSON\n"
+	      "  --soak DURATION     until DURATION (30s, 10m, 1h) has passed, run rounds\n"
+	      "                      rotating workloads (or just WORKLOAD), seeds, barriers,\n"
+	      "                      GOGC and mark slices with gccheckmark=1, each checked\n"
+	      "                      against a --gogc off run; one line per round, and the\n"
+	      "                      command that repeats the first failure (exit 1)\n"
 	      "\n"
 	      "Workloads:", out);
 	for (size_t i = 0; i < STRESS_NWORKLOADS; i++)
@@ -165,7 +181,9 @@ stress_list(FILE *out)
 	X(GOGC, "--gogc", true) \
 	X(BARRIER, "--barrier", true) \
 	X(BACKEND, "--backend", true) \
-	X(TRACE_FILE, "--trace-file", true)
+	X(TRACE_FILE, "--trace-file", true) \
+	X(STATS_JSON, "--stats-json", true) \
+	X(SOAK, "--soak", true)
 
 typedef enum stress_option {
 #define STRESS_X_ENUM(id, name, takes_value) STRESS_OPT_##id,
@@ -230,6 +248,16 @@ stress_apply_option(stress_opts *o, stress_option opt, const char *v)
 			return stress_usage_error("empty --trace-file");
 		o->trace_file = v;
 		break;
+	case STRESS_OPT_STATS_JSON:
+		if (*v == '\0')
+			return stress_usage_error("empty --stats-json");
+		o->stats_json = v;
+		break;
+	case STRESS_OPT_SOAK:
+		if (!stress_parse_duration(v, &o->soak_ns))
+			return stress_usage_error("bad --soak '%s' (want a duration: 30s, 10m, 1h, 1h30m)", v);
+		o->has_soak = true;
+		break;
 	case STRESS_OPT_COUNT:
 		break;
 	}
@@ -292,12 +320,15 @@ stress_parse(int argc, char **argv, stress_opts *o)
 		stress_list(stdout);
 		return CLI_EXIT_OK;
 	}
+	if (o->has_soak) {
+		/* The soak chooses everything but the seed (and the workload). */
+		if (o->has_ops || o->has_live || o->has_gogc || o->has_barrier || o->trace_file != NULL ||
+		    o->stats_json != NULL || o->backend != MG_BACKEND_MAPGC)
+			return stress_usage_error("--soak takes only --seed and an optional workload");
+		return -1;
+	}
 	if (o->workload == NULL)
 		return stress_usage_error("no workload given (see --list)");
-	if (o->backend == MG_BACKEND_BOEHM) {
-		cli_error(NULL, "backend boehm is not available yet");
-		return CLI_EXIT_USAGE;
-	}
 	return -1;
 }
 
@@ -366,10 +397,11 @@ stress_summary(const stress_workload *w, const stress_params *p,
 	printf("seed            %" PRIu64 "\n", p->seed);
 	printf("ops             %" PRIu64 "\n", p->ops);
 	printf("live            %" PRIu64 " at start, %" PRIu64 " at end\n", p->live, res->live_end);
-	printf("config          gogc=%s barrier=%s%s%s%s\n", gogc, mg_barrier_name(cfg->wb),
+	printf("config          gogc=%s barrier=%s%s%s%s%s\n", gogc, mg_barrier_name(cfg->wb),
 		cfg->stoptheworld ? " gcstoptheworld=1" : "",
 		cfg->checkmark ? " gccheckmark=1" : "",
-		cfg->heapcheck ? " heapcheck=1" : "");
+		cfg->heapcheck ? " heapcheck=1" : "",
+		cfg->backend == MG_BACKEND_BOEHM ? " backend=boehm" : "");
 	printf("wall time       %.3f s\n", (double)wall_ns / 1e9);
 	printf("gc cycles       %" PRIu64 " (%" PRIu64 " forced)\n", st->cycles, st->forced_cycles);
 	printf("stw pause       total %.0f us, max %.0f us\n",
@@ -385,6 +417,38 @@ stress_summary(const stress_workload *w, const stress_params *p,
 	printf("freed           %" PRIu64 " objects\n", st->freed_objects);
 }
 
+/* --stats-json: the summary's figures, unrounded, as one JSON object (every
+ * mg_stats field under its own name).  Returns false when PATH cannot be
+ * written.  Names are fixed identifiers, so nothing needs escaping. */
+static bool
+stress_write_stats_json(const char *path, const stress_workload *w, const stress_params *p,
+		const mg_config *cfg, const stress_result *res, const mg_stats *st,
+		uint64_t wall_ns, uint64_t cpu_ns)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return false;
+	char gogc[16];
+	stress_gogc_text(gogc, sizeof gogc, cfg->gogc);
+	fprintf(f, "{\"workload\": \"%s\", \"backend\": \"%s\", \"seed\": %" PRIu64
+		", \"ops\": %" PRIu64 ", \"live\": %" PRIu64 ", \"live_end\": %" PRIu64
+		", \"gogc\": \"%s\", \"barrier\": \"%s\", \"checksum\": \"%016" PRIx64 "\""
+		", \"wall_ns\": %" PRIu64 ", \"cpu_ns\": %" PRIu64,
+		w->name, cfg->backend == MG_BACKEND_BOEHM ? "boehm" : "mapgc", p->seed, p->ops, p->live,
+		res->live_end, gogc, mg_barrier_name(cfg->wb), res->checksum, wall_ns, cpu_ns);
+#define STRESS_STATS_FIELDS(X) \
+	X(cycles) X(forced_cycles) X(pause_total_ns) X(pause_max_ns) X(mark_slice_max_ns) \
+	X(mark_slices) X(heap_inuse) X(heap_marked) X(heap_goal) X(heap_trigger) X(heap_mapped) \
+	X(heap_released) X(gc_cpu_ns) X(assist_cpu_ns) X(background_cpu_ns) X(total_alloc) \
+	X(total_objects) X(freed_objects) X(os_requests)
+#define STRESS_X_FIELD(name) fprintf(f, ", \"" #name "\": %" PRIu64, (uint64_t)st->name);
+	STRESS_STATS_FIELDS(STRESS_X_FIELD)
+#undef STRESS_X_FIELD
+#undef STRESS_STATS_FIELDS
+	fprintf(f, "}\n");
+	return fclose(f) == 0;
+}
+
 int
 stress_main(int argc, char **argv)
 {
@@ -392,6 +456,15 @@ stress_main(int argc, char **argv)
 	int status = stress_parse(argc, argv, &o);
 	if (status >= 0)
 		return status;
+
+	if (o.has_soak) {
+		stress_soak_plan plan = {
+			.duration_ns = o.soak_ns,
+			.seed = o.has_seed ? o.seed : stress_clock_seed(),
+			.only = o.workload,
+		};
+		return stress_soak(stress_workloads, STRESS_NWORKLOADS, &plan);
+	}
 
 	const stress_workload *w = o.workload;
 	mg_config cfg;
@@ -436,9 +509,10 @@ stress_main(int argc, char **argv)
 		fflush(stdout);
 		fprintf(stderr, "mapgc stress: %s %s with seed %" PRIu64 "; to repeat, with the same"
 			" MAPGC_DEBUG: mapgc stress %s --seed %" PRIu64 " --ops %" PRIu64
-			" --live %" PRIu64 " --gogc %s --barrier %s\n",
+			" --live %" PRIu64 " --gogc %s --barrier %s%s\n",
 			w->name, escape.kind == MG_PANIC ? "panicked" : "failed", p.seed,
-			w->name, p.seed, p.ops, p.live, gogc, mg_barrier_name(cfg.wb));
+			w->name, p.seed, p.ops, p.live, gogc, mg_barrier_name(cfg.wb),
+			cfg.backend == MG_BACKEND_BOEHM ? " --backend boehm" : "");
 		if (trace != NULL)
 			fflush(trace);
 		_Exit(CLI_EXIT_USAGE);   /* 2, as for an unhandled fatal error */
@@ -460,6 +534,11 @@ stress_main(int argc, char **argv)
 	}
 
 	stress_summary(w, &p, &used, &res, &st, wall_ns, cpu_ns);
+	if (o.stats_json != NULL
+	    && !stress_write_stats_json(o.stats_json, w, &p, &used, &res, &st, wall_ns, cpu_ns)) {
+		cli_error("stress", "cannot write stats file '%s': %s", o.stats_json, strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
 	printf("result %s seed=%" PRIu64 " ops=%" PRIu64 " checksum=%016" PRIx64 "\n",
 		w->name, p.seed, p.ops, res.checksum);
 	if (fflush(stdout) != 0 || ferror(stdout))
