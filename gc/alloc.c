@@ -82,7 +82,7 @@ static gc_span *refill(mg_runtime *rt, uint32_t sc)
 		gc->cache.alloc[sc] = NULL;
 	}
 	if (gc->phase == GC_SWEEP)
-		gc_sweep_proportional(rt);
+		gc_sweep_proportional(rt, (uint64_t)gc_class_npages(sc >> 1) * GC_PAGE_SIZE); /* a span's worth */
 	gc_maybe_start(rt);
 	gc_span *s = gc->partial[sc].first;
 	if (s) {
@@ -165,7 +165,7 @@ void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 
 	/* Large object: its own span. */
 	if (gc->phase == GC_SWEEP)
-		gc_sweep_proportional(rt);
+		gc_sweep_proportional(rt, bytes);
 	gc_maybe_start(rt);
 	uint32_t npages = (uint32_t)((bytes + GC_PAGE_SIZE - 1) >> GC_PAGE_SHIFT);
 	if ((size_t)npages << GC_PAGE_SHIFT < bytes)

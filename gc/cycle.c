@@ -35,12 +35,16 @@ static void record_pause(gc_state *gc, uint64_t ns)
 		gc->stats.pause_max_ns = ns;
 }
 
-void gc_on_slice(mg_runtime *rt, uint64_t ns)
+/* Wall time is what the mutator waited; CPU time is the slice's own work,
+ * the figure that is not inflated when the thread is preempted mid-slice. */
+void gc_on_slice(mg_runtime *rt, uint64_t ns, uint64_t cpu_ns)
 {
 	gc_state *gc = gc_of(rt);
 	gc->stats.mark_slices++;
 	if (ns > gc->stats.mark_slice_max_ns)
 		gc->stats.mark_slice_max_ns = ns;
+	if (cpu_ns > gc->stats.mark_slice_max_cpu_ns)
+		gc->stats.mark_slice_max_cpu_ns = cpu_ns;
 }
 
 /* ---- the gctrace line (DESIGN.md §5, Go 1.19's format) ------------------ */
@@ -147,8 +151,15 @@ void gc_mark_done(mg_runtime *rt)
 	if (rt->cfg.checkmark)
 		gc_checkmark(rt);
 	rt_cycle_hooks_run(rt, RT_CYCLE_MARK_DONE, gc->cur.n);
-	if (gc->snap_pending || rt->cfg.heapdump)
+	/* Writing a heap snapshot stops the world too, but it is not collector
+	 * work: its time is kept out of the pause and the cycle's figures. */
+	uint64_t snap_wall = 0, snap_cpu = 0;
+	if (gc->snap_pending || rt->cfg.heapdump) {
+		uint64_t sw = rt_nanotime(), sc = rt_cputime();
 		gc_snapshot_at_mark_done(rt);
+		snap_wall = rt_nanotime() - sw;
+		snap_cpu = rt_cputime() - sc;
+	}
 	gc_pacer_end_cycle(rt);
 	gc_mcache_release(rt);
 	gc_sweep_prepare(rt); /* phase = SWEEP */
@@ -156,7 +167,7 @@ void gc_mark_done(mg_runtime *rt)
 	if (gc->cur.forced)
 		gc->stats.forced_cycles++;
 	gc->stats.heap_marked = gc->cur.heap2;
-	uint64_t t1 = rt_nanotime(), c1 = rt_cputime();
+	uint64_t t1 = rt_nanotime() - snap_wall, c1 = rt_cputime() - snap_cpu;
 	gc->cur.t_end = t1;
 	gc->cur.cpu_markterm = c1 - c0;
 	gc->stats.gc_cpu_ns += c1 - c0;
@@ -179,8 +190,9 @@ static bool background_slice(mg_runtime *rt, uint64_t budget)
 	gc->in_gc = true;
 	bool empty = gc_mark_slice(rt, budget);
 	gc->in_gc = false;
-	gc->cur.cpu_background += rt_cputime() - c0;
-	gc_on_slice(rt, rt_nanotime() - t0);
+	uint64_t cpu = rt_cputime() - c0;
+	gc->cur.cpu_background += cpu;
+	gc_on_slice(rt, rt_nanotime() - t0, cpu);
 	return empty;
 }
 

@@ -323,7 +323,7 @@ static inline void gc_store(mg_runtime *rt, void *slot, void *ptr)
 bool gc_sweep_one(mg_runtime *rt);      /* false: nothing left to sweep */
 void gc_sweep_span(mg_runtime *rt, gc_span *s);
 void gc_sweep_all(mg_runtime *rt);
-void gc_sweep_proportional(mg_runtime *rt);
+void gc_sweep_proportional(mg_runtime *rt, uint64_t pending); /* pending: bytes about to be allocated */
 void gc_sweep_prepare(mg_runtime *rt);   /* at mark termination */
 gc_span *gc_sweep_for_class(mg_runtime *rt, uint32_t spanclass);
 
@@ -352,7 +352,7 @@ void gc_start_cycle(mg_runtime *rt, bool forced);
 void gc_mark_done(mg_runtime *rt);         /* mark work exhausted: terminate */
 void gc_full_cycle(mg_runtime *rt, bool forced);
 void gc_format_ms(char *buf, size_t n, uint64_t ns);
-void gc_on_slice(mg_runtime *rt, uint64_t ns);
+void gc_on_slice(mg_runtime *rt, uint64_t ns, uint64_t cpu_ns);
 /* The gctrace line of cycle c (DESIGN.md §5); gc_cpu_ns is the runtime's
  * collector CPU up to the end of c (the P% figure).  Both backends print
  * through this one function, so their lines cannot differ in format. */

@@ -153,8 +153,9 @@ void gc_assist(mg_runtime *rt, size_t bytes)
 		bool empty = gc_mark_slice(rt, gc->slice_budget);
 		gc->in_gc = false;
 		m->assist_debt -= (int64_t)(gc->cur.scan_work - before);
-		gc->cur.cpu_assist += rt_cputime() - c0;
-		gc_on_slice(rt, rt_nanotime() - t0);
+		uint64_t cpu = rt_cputime() - c0;
+		gc->cur.cpu_assist += cpu;
+		gc_on_slice(rt, rt_nanotime() - t0, cpu);
 		if (empty) {
 			gc_mark_done(rt);
 			break;

@@ -112,12 +112,16 @@ void gc_sweep_all(mg_runtime *rt)
 		;
 }
 
-void gc_sweep_proportional(mg_runtime *rt)
+void gc_sweep_proportional(mg_runtime *rt, uint64_t pending)
 {
 	gc_state *gc = gc_of(rt);
 	/* Paced by bytes allocated, not by heap_live: sweeping lowers heap_live
-	 * and would otherwise hold back its own pacing. */
-	uint64_t target = (uint64_t)((double)(gc->stats.total_alloc - gc->sweep_live_basis) * gc->sweep_pages_per_byte);
+	 * and would otherwise hold back its own pacing.  The bytes about to be
+	 * allocated count already (Go's deductSweepCredit): one large array
+	 * can cover the rest of the runway, and then sweep termination would
+	 * have to finish the sweeping inside its pause. */
+	uint64_t target = (uint64_t)((double)(gc->stats.total_alloc + pending - gc->sweep_live_basis) *
+	                             gc->sweep_pages_per_byte);
 	while (gc->sweep_pages_done < target && gc_sweep_one(rt))
 		;
 }

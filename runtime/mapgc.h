@@ -210,7 +210,7 @@ typedef struct mg_stats {
 	uint64_t forced_cycles;
 	uint64_t pause_total_ns;    /* stop-the-world, all cycles */
 	uint64_t pause_max_ns;
-	uint64_t mark_slice_max_ns; /* longest incremental mark slice */
+	uint64_t mark_slice_max_ns; /* longest incremental mark slice, wall time */
 	uint64_t mark_slices;
 	uint64_t heap_inuse;        /* bytes in allocated objects (headers included) */
 	uint64_t heap_marked;       /* live bytes at the end of the last mark */
@@ -225,6 +225,7 @@ typedef struct mg_stats {
 	uint64_t freed_objects;     /* objects ever swept free */
 	uint64_t os_requests;       /* requests for memory from the OS */
 	int phase;                  /* current gc phase, see mg_phase_name */
+	uint64_t mark_slice_max_cpu_ns; /* longest mark slice in CPU time (not inflated by preemption) */
 } mg_stats;
 
 MG_API void mg_read_stats(mg_runtime *rt, mg_stats *st);
