@@ -122,6 +122,8 @@ static inline void *slot_finish(mg_runtime *rt, gc_span *s, uint32_t idx, uint32
 		 * Types with a scan hook are queued so the hook sees them too. */
 		gc_bit_set(s->markbits, idx);
 		gc->cur.heap2 += s->elem_size;
+		if (!s->noscan)
+			gc->cur.heap2_scan += s->elem_size;
 		gc->cur.alloc_during_mark += s->elem_size;
 		if (RT_UNLIKELY(ti->t->scanned != NULL) && !ti->noscan)
 			gc_push(rt, obj, 0);

@@ -161,6 +161,11 @@ void gc_mark_done(mg_runtime *rt)
 		snap_cpu = rt_cputime() - sc;
 	}
 	gc_pacer_end_cycle(rt);
+	/* Everything unmarked is garbage from here on: like Go, count only the
+	 * marked bytes as live, so the next trigger is not reached by garbage
+	 * that lazy sweeping has yet to free. */
+	gc->heap_live = gc->cur.heap2;
+	gc->heap_scan = gc->cur.heap2_scan;
 	gc_mcache_release(rt);
 	gc_sweep_prepare(rt); /* phase = SWEEP */
 	gc->stats.cycles++;

@@ -162,6 +162,7 @@ typedef struct gc_cycle {
 	uint64_t cpu_sweepterm, cpu_markterm;          /* ns */
 	uint64_t cpu_assist, cpu_background;           /* ns */
 	uint64_t heap0, heap1, heap2, goal;            /* bytes */
+	uint64_t heap2_scan;                           /* of heap2, in scan spans */
 	uint64_t stacks, globals;                      /* root bytes scanned */
 	uint64_t scan_work;                            /* bytes scanned */
 	uint64_t alloc_during_mark;                    /* bytes */
@@ -193,7 +194,9 @@ typedef struct gc_state {
 	uint64_t sweep_pages_done, sweep_pages_target;
 	double sweep_pages_per_byte;
 	uint64_t sweep_live_basis;
-	uint64_t heap_live;             /* bytes in allocated slots */
+	uint64_t heap_live;             /* bytes in allocated slots not known dead: reset to
+	                                 * the marked bytes at mark termination (Go's
+	                                 * heapLive), so unswept garbage never counts */
 	uint64_t heap_scan;             /* of which in scan spans */
 	uint64_t heap_mapped;           /* committed and not released */
 	uint64_t free_unreleased;       /* bytes in free, unreleased spans */

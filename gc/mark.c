@@ -56,6 +56,8 @@ static inline void shade(mg_runtime *rt, gc_state *gc, void *p)
 	gc_bit_set(s->markbits, idx);
 	gc->cur.heap2 += s->elem_size;
 	if (!s->noscan)
+		gc->cur.heap2_scan += s->elem_size;
+	if (!s->noscan)
 		gc_push(rt, (void *)(gc_slot_addr(s, idx) + GC_HDR_SIZE), 0);
 }
 

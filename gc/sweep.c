@@ -41,10 +41,7 @@ static swept sweep_span(mg_runtime *rt, gc_span *s)
 	gc->sweep_pages_done += s->npages;
 	s->sweepgen = gc->sweepgen;
 	if (freed) {
-		uint64_t bytes = (uint64_t)freed * s->elem_size;
-		gc->heap_live -= bytes;
-		if (!s->noscan)
-			gc->heap_scan -= bytes;
+		/* heap_live already left these out at mark termination. */
 		gc->stats.freed_objects += freed;
 		s->nalloc -= freed;
 		s->needzero = true;
@@ -115,8 +112,8 @@ void gc_sweep_all(mg_runtime *rt)
 void gc_sweep_proportional(mg_runtime *rt, uint64_t pending)
 {
 	gc_state *gc = gc_of(rt);
-	/* Paced by bytes allocated, not by heap_live: sweeping lowers heap_live
-	 * and would otherwise hold back its own pacing.  The bytes about to be
+	/* Paced by bytes allocated (monotonic), not by heap_live, which mark
+	 * termination resets to the marked bytes.  The bytes about to be
 	 * allocated count already (Go's deductSweepCredit): one large array
 	 * can cover the rest of the runway, and then sweep termination would
 	 * have to finish the sweeping inside its pause. */

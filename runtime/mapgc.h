@@ -212,7 +212,8 @@ typedef struct mg_stats {
 	uint64_t pause_max_ns;
 	uint64_t mark_slice_max_ns; /* longest incremental mark slice, wall time */
 	uint64_t mark_slices;
-	uint64_t heap_inuse;        /* bytes in allocated objects (headers included) */
+	uint64_t heap_inuse;        /* bytes in allocated objects (headers included), not
+	                               counting those the last mark found dead (Go's heapLive) */
 	uint64_t heap_marked;       /* live bytes at the end of the last mark */
 	uint64_t heap_goal;
 	uint64_t heap_trigger;

@@ -179,7 +179,7 @@ Test(outside, pointers_outside_the_heap_are_ignored)
 	for (int i = 0; i < 3; i++)
 		mg_gc(rt);
 	/* Again while the collector is marking, through the barriers. */
-	for (int i = 0; i < 2000; i++) {
+	for (int i = 0; i < 8000; i++) {
 		holder *g = mg_alloc(rt, &holder_type);
 		mg_store(rt, &g->p[0], (void *)literal);
 		mg_store(rt, &h->p[i % 4], i % 2 ? (void *)literal : (void *)mallocd);
