@@ -271,6 +271,10 @@ void mg_safepoint(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
 	uint32_t tick = ++rt->mut.safepoint_tick;
+	rt->mut.safepoints++;
+	/* The clock is read for progress only every 64th safepoint. */
+	if (RT_UNLIKELY(rt->progress != NULL) && (tick & 63) == 0)
+		rt_progress_tick(rt);
 	if (gc->phase == GC_MARK) {
 		if (tick & 15)
 			return;

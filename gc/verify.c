@@ -435,6 +435,8 @@ void gc_checkmark(mg_runtime *rt)
 	if (!c.bad)
 		return;
 	const char *msg = c.bad_free ? "checkmark found pointer to free object" : "checkmark found unmarked object";
+	if (rt->trace_hook)
+		rt->trace_hook(rt, rt->trace_hook_ud);
 	fflush(stdout);
 	fprintf(stderr, "fatal error: %s\n", msg);
 	if (!c.bad_free) {

@@ -231,6 +231,19 @@ typedef struct mg_stats {
 
 MG_API void mg_read_stats(mg_runtime *rt, mg_stats *st);
 
+/* Progress: fn is called from mg_safepoint at most once every interval_ns,
+ * with the number of safepoints so far (stress workloads make one per op).
+ * It runs on the mutator, outside the collector, and may print but not
+ * allocate.  NULL removes it. */
+typedef void (*mg_progress_fn)(mg_runtime *rt, uint64_t safepoints, void *ud);
+MG_API void mg_set_progress(mg_runtime *rt, mg_progress_fn fn, void *ud, uint64_t interval_ns);
+
+/* Called just before each trace line is written (gctrace, maptrace, map
+ * events) and before a fatal error or panic message, e.g. to clear a
+ * progress line on the same terminal first. */
+typedef void (*mg_trace_hook)(mg_runtime *rt, void *ud);
+MG_API void mg_set_trace_hook(mg_runtime *rt, mg_trace_hook fn, void *ud);
+
 /* Heap snapshots (schema: docs in gc/snapshot.c).  Runs a full forced cycle
  * and writes, at its mark termination, every live object with its type,
  * size and labelled outgoing edges, and every root with its name and kind:

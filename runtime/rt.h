@@ -77,6 +77,7 @@ typedef struct rt_rootstack {
 struct gc_mcache;
 
 typedef struct rt_mutator {
+	uint64_t safepoints;     /* mg_safepoint calls, for progress */
 	rt_rootstack stack;      /* scope roots (the "stacks" of gctrace) */
 	mg_scope *scope;         /* innermost open scope */
 	struct gc_mcache *cache; /* allocation cache, owned by gc/ */
@@ -103,6 +104,12 @@ struct mg_runtime {
 	bool failed;                /* a fatal error happened; only mg_close is allowed */
 	struct rt_ext *exts;        /* per-layer extensions, destroyed at close */
 	struct rt_cycle_hook *cycle_hooks;
+	mg_trace_hook trace_hook;   /* before each trace line */
+	void *trace_hook_ud;
+	mg_progress_fn progress;    /* from safepoints, see mg_set_progress */
+	void *progress_ud;
+	uint64_t progress_every;    /* ns */
+	uint64_t progress_next;     /* monotonic ns of the next call */
 	uint64_t rand_state;        /* runtime PRNG (seeded from cfg.seed when set) */
 };
 
@@ -196,6 +203,9 @@ static inline uint64_t rt_cputime(void)
 }
 
 /* ---- trace sink --------------------------------------------------------- */
+
+/* Progress (mg_set_progress): called from mg_safepoint every 64th call. */
+void rt_progress_tick(mg_runtime *rt);
 
 /* One whole trace line (the caller gives the trailing newline). */
 void rt_trace_line(mg_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -45,6 +45,8 @@ void rt_fatalv(mg_runtime *rt, mg_failure kind, const char *fmt, va_list ap)
 {
 	char msg[512];
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (rt && rt->trace_hook)
+		rt->trace_hook(rt, rt->trace_hook_ud); /* e.g. clear a progress line */
 	fflush(stdout);
 	fprintf(stderr, "%s: %s\n", kind == MG_PANIC ? "panic" : "fatal error", msg);
 	fflush(stderr);
@@ -306,8 +308,33 @@ uint64_t rt_rand(mg_runtime *rt)
 	return rt_mix64(rt->rand_state);
 }
 
+void mg_set_trace_hook(mg_runtime *rt, mg_trace_hook fn, void *ud)
+{
+	rt->trace_hook = fn;
+	rt->trace_hook_ud = ud;
+}
+
+void mg_set_progress(mg_runtime *rt, mg_progress_fn fn, void *ud, uint64_t interval_ns)
+{
+	rt->progress = fn;
+	rt->progress_ud = ud;
+	rt->progress_every = interval_ns;
+	rt->progress_next = rt_nanotime() + interval_ns;
+}
+
+void rt_progress_tick(mg_runtime *rt)
+{
+	uint64_t now = rt_nanotime();
+	if (now < rt->progress_next)
+		return;
+	rt->progress_next = now + rt->progress_every;
+	rt->progress(rt, rt->mut.safepoints, rt->progress_ud);
+}
+
 void rt_trace_line(mg_runtime *rt, const char *fmt, ...)
 {
+	if (rt->trace_hook)
+		rt->trace_hook(rt, rt->trace_hook_ud);
 	va_list ap;
 	va_start(ap, fmt);
 	vfprintf(rt->trace, fmt, ap);

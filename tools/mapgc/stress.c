@@ -25,6 +25,7 @@
  * status an unhandled fatal error has, DESIGN.md §4).
  */
 #include "stress.h"
+#include "stress_progress.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -520,7 +521,9 @@ stress_main(int argc, char **argv)
 
 	uint64_t wall0 = stress_now_ns(CLOCK_MONOTONIC);
 	uint64_t cpu0 = stress_now_ns(CLOCK_PROCESS_CPUTIME_ID);
+	stress_progress_attach(rt, w->name, p.ops);
 	stress_result res = w->run(rt, &p);
+	stress_progress_detach(rt);
 	uint64_t wall_ns = stress_now_ns(CLOCK_MONOTONIC) - wall0;
 	uint64_t cpu_ns = stress_now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 
