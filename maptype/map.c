@@ -731,15 +731,29 @@ void mg_map_clear(mg_runtime *rt, mg_hmap *h)
 		gc_store(rt, &h->extra->oldoverflow, NULL);
 		gc_store(rt, &h->extra->nextOverflow, NULL);
 	}
+	/* Go reuses the array (clearing it in place).  Not while an iterator
+	 * may be on it: re-writing the preallocated-overflow end marker could
+	 * send the iterator back to bucket 0 (an entry produced twice), and the
+	 * overflow buckets chained to the reused array after the clear would be
+	 * held only by the map's new overflow list, dropped at the next
+	 * growdone, while the iterator still walks into them (found by the map
+	 * fuzzer, tests/fuzz/corpus/map/iter-clear-*).  Then the map gets a
+	 * fresh array and the iterator keeps the old one, now all emptyRest. */
 	void *next;
-	make_bucket_array(rt, t, h->B, h->buckets, &next);
+	map_pin pin = {0};
+	if (h->flags & (MAP_ITERATOR | MAP_OLD_ITERATOR)) {
+		map_pin_on(rt, &pin, h, NULL, NULL);
+		void *arr = make_bucket_array(rt, t, h->B, NULL, &next);
+		gc_store(rt, &h->buckets, arr);
+	} else {
+		make_bucket_array(rt, t, h->B, h->buckets, &next);
+	}
 	if (next) {
-		map_pin pin = {0};
 		map_pin_on(rt, &pin, h, NULL, NULL);
 		ensure_extra(rt, h);
 		gc_store(rt, &h->extra->nextOverflow, next);
-		map_unpin(rt, &pin);
 	}
+	map_unpin(rt, &pin);
 	if (!(h->flags & MAP_HASH_WRITING))
 		mg_fatal(rt, "concurrent map writes");
 	h->flags &= ~MAP_HASH_WRITING;

@@ -16,12 +16,30 @@
 /* Reachable from a global: a test that ends in exit(2) is not a leak. */
 static mg_runtime *volatile mgt_live_rt;
 
+/* MAPGC_TEST_MODE (MAPGC_DEBUG syntax, e.g. "gcstoptheworld=1" or
+ * "wb=yuasa,gcslice=64") is applied on top of the test defaults, so the
+ * whole suite can run under each collector mode (scripts/gc-modes.sh);
+ * a test that sets a field itself after mgt_config still wins. */
+static void mgt_apply_test_mode(mg_config *cfg)
+{
+	static bool reported;
+	const char *mode = getenv("MAPGC_TEST_MODE");
+	if (!mode || !*mode)
+		return;
+	int bad = mg_config_parse_debug(cfg, mode, reported ? NULL : stderr);
+	cr_assert_eq(bad, 0, "MAPGC_TEST_MODE=\"%s\" has %d bad settings", mode, bad);
+	if (!reported)
+		fprintf(stderr, "mgt: MAPGC_TEST_MODE=%s\n", mode);
+	reported = true;
+}
+
 void mgt_config(mg_config *cfg)
 {
 	mg_config_default(cfg);
 	cfg->ignore_env = true;
 	cfg->heapcheck = 1;
 	cfg->checkmark = 1;
+	mgt_apply_test_mode(cfg);
 }
 
 mg_runtime *mgt_open_raw(const mg_config *cfg)
