@@ -91,7 +91,7 @@ for mode in "${mode_list[@]}"; do
 	echo "==== mode $mode"
 	if ((do_ctest)); then
 		t0=$EPOCHREALTIME
-		MAPGC_TEST_MODE=$mode ctest --test-dir "$build" -LE 'slow|fuzz|soak|cli|corpus' -j "$jobs" \
+		MAPGC_TEST_MODE=$mode ctest --test-dir "$build" -LE 'slow|fuzz|soak|cli|corpus' -j "$jobs" --output-on-failure \
 			--timeout "$run_timeout" >"$tmp/ctest.log" 2>&1
 		secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
 		summary=$(grep -E 'tests passed|tests failed' "$tmp/ctest.log" | tail -n 1)
@@ -99,7 +99,7 @@ for mode in "${mode_list[@]}"; do
 		if ! grep -q '100% tests passed' "$tmp/ctest.log"; then
 			status=1
 			sed -n '/The following tests FAILED/,$p' "$tmp/ctest.log" | grep -E '^\s+[0-9]+ - ' | sed 's/^/  /'
-			cp "$tmp/ctest.log" "$build/gc-modes-$(tr -c 'a-z0-9=' '_' <<<"$mode").log"
+			cp "$tmp/ctest.log" "$build/gc-modes-$(printf %s "$mode" | tr -c 'a-zA-Z0-9=' '_').log"
 		fi
 	fi
 	if ((do_stress)); then

@@ -8,8 +8,11 @@ negative test, which needs the evac-* seeds to reach evacuation during
 mark, fails).  Each seed is a scenario that random mutation would reach
 only slowly: grows under a hand-driven mark, iteration across grows and
 clears, replaced maps with live iterators, every barrier, gcevery=1.
-libFuzzer's own finds, merged with `scripts/fuzz.sh --merge`, sit next to
-these (named by their SHA-1).
+Next to these in the corpus: `mut-*` inputs, found by a directed random
+search for inputs that catch single barrier removals (scripts/
+barrier-mutation.sh) which no seed here caught, named for the barrier; and
+libFuzzer's own finds, merged with `scripts/fuzz.sh --merge` (named by their
+SHA-1).  This script rewrites only the files it names.
 
 Usage: gen_map_seeds.py [DIR]   (default: tests/fuzz/corpus/map next to this file)
 """
@@ -148,7 +151,46 @@ def scenarios():
 
 
 def barrier_scenarios():
-    return {}
+    """Hazards of particular barriers, one scenario each (scripts/
+    barrier-mutation.sh removes one barrier at a time; these are what
+    catch the removals the random inputs miss)."""
+    out = {}
+    for wb in WB:
+        # A noscan map's overflow list grows (cap 4 -> 8) during mark while
+        # its old array is unscanned: the copy's bulk barrier (dijkstra)
+        # and the deletion barrier on the old array (yuasa, hybrid) keep
+        # the overflow buckets (map.c, ovflist_append).
+        s = Seed(wb=wb, kspace_shift=7, slice_shift=7, seed=1)
+        for k in range(44):
+            s.set("i64", k)
+        for r in range(60):
+            s.delete("i64", r).set("i64", 44 + r)
+        s.op("mark_begin")
+        for r in range(60, 120):
+            s.delete("i64", r).set("i64", 44 + r).op("heapcheck")
+        s.op("mark_finish").op("verify", "i64")
+        out[f"ovflist-grow-in-mark-{wb}"] = s
+        # Keys and elems read out and held (as in Go locals) while the
+        # map replaces or deletes them during mark, before their buckets
+        # are scanned: the deletion barriers of the string-key update
+        # (assign_k), of delete (delete_k, direct and indirect cells) must
+        # shade them (yuasa, hybrid).  Tiny slices keep the buckets white.
+        for m in ("str", "big", "ptr"):
+            n4 = 0 if m == "big" else 2
+            s = Seed(wb=wb, kspace_shift=1, slice_shift=0, seed=1)
+            s.fill(m, 0, n4, 1).iter(m, 0).op("mark_begin")
+            s.op("next", "i64", 0, 16)       # one entry, held
+            s.fill(m, 0, n4, 1)              # every key set again (str: new key strings)
+            s.op("mark_finish").op("verify", m)
+            out[f"hold-across-replace-{m}-{wb}"] = s
+            s = Seed(wb=wb, kspace_shift=1, slice_shift=0, seed=1)
+            s.fill(m, 0, n4, 1).iter(m, 0).op("mark_begin")
+            s.op("next", "i64", 0, 16)       # one entry, held
+            s.op("get", m, 1, 3, 0)          # kid 3's elem, held
+            s.drain(m, 0, n4)                # every key deleted
+            s.op("mark_finish").op("verify", m)
+            out[f"hold-across-delete-{m}-{wb}"] = s
+    return out
 
 
 def shelf_scenarios():

@@ -25,7 +25,7 @@
  * through the gc_test.h hooks (begin, steps of 1 byte to 32 KiB of scan
  * work — one object at a time at the low end —, finish), plus the heap
  * verifier between operations.
-
+ *
  * ORACLES.  After every operation on a map: mg_map_len equals the model and
  * mg_map_check finds nothing.  Every value read is checked in full: int64
  * elems are a function of (key, version); objects are checked by type
@@ -37,9 +37,10 @@
  * collection every present key is looked up, and so is everything else
  * the fuzzer holds: the shelves, and the keys and elems it kept from gets
  * and iterations (in roots, as a Go program keeps them in locals), which
- * must stay intact after the map deleted or replaced them.  The runtime runs with
- * gccheckmark=1 (a lost object is a fatal error), optionally heapcheck=1,
- * and with tiny mark slices so marking interleaves with everything.  A
+ * must stay intact after the map deleted or replaced them.  The runtime
+ * runs with gccheckmark=1 (a lost object is a fatal error), optionally
+ * heapcheck=1, and with tiny mark slices so marking interleaves with
+ * everything.  A
  * fatal error, a panic or a divergence prints what happened and aborts:
  * that is the crash libFuzzer records.
  *
@@ -51,9 +52,10 @@
  *   h1: bits 0-2 mark slice (64 << n bytes); bits 3-5 key space (16 << n
  *       kids); bit 6 gcstoptheworld; bit 7 hints for the first maps
  *   h2, h3: the map hash seed (cfg.seed), so iteration order is repeatable.
- * Then operations: one opcode byte (low 5 bits: the operation, high 3 bits:
- * which map / iterator) and the operation's argument bytes.  The decoder
- * accepts every byte string.
+ * Then operations: one opcode byte (low 5 bits: the operation, FZ_OP_LIST;
+ * bits 5-6: which map (or shelf), bit 7: which iterator, or "hold" for a
+ * get) and the operation's argument bytes.  The decoder accepts every byte
+ * string.  Inputs replay identically: see fz_no_aslr.
  *
  * COUNTING.  Every map API call is one operation (fz_ops); the running
  * total is printed every 2^24 operations and at exit, so a fuzzing
