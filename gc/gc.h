@@ -181,7 +181,7 @@ typedef struct gc_state {
 	/* heap */
 	void *reserve_base;             /* the mapping, for munmap */
 	size_t reserve_size;
-	uintptr_t arena_lo, arena_hi;   /* reservation, page aligned */
+	uintptr_t arena_lo, arena_hi;   /* reservation; lo on a 2 MiB boundary */
 	uintptr_t committed;            /* committed up to here */
 	gc_span **pagemap;              /* per page of the reservation */
 	gc_spanlist free_runs[128];     /* free spans of n pages, n < 128 */

@@ -115,9 +115,24 @@ void gc_list_splice(gc_spanlist *to, gc_spanlist *from)
 /* ---- reservation -------------------------------------------------------- */
 
 /* The reservation bounds the heap; try large, settle for what the address
- * space (or valgrind) grants. */
+ * space (or valgrind) grants.
+ *
+ * Huge pages.  The arena starts on a 2 MiB boundary and is advised
+ * MADV_HUGEPAGE, so with transparent huge pages in "madvise" mode (Debian's
+ * default) the kernel backs each 2 MiB commit with one huge page: a heap of
+ * hundreds of megabytes touched at random (a big map's buckets, the marker
+ * following pointers) then costs far fewer TLB misses.  Go 1.19 does the
+ * same (sysHugePage on the memory it puts in use); measured on the map
+ * benchmark at 10^6 keys, it ran with 150 MB of its 190 MB RSS in huge
+ * pages while mapgc had none.  The scavenger's MADV_DONTNEED splits a huge
+ * page it frees only part of; khugepaged may later collapse such a page
+ * again, refilling at most the rest of its 2 MiB, so RSS can exceed
+ * heap_mapped by up to 2 MiB per partly released huge page.  Where the
+ * kernel has no THP the advice fails and is ignored. */
 #define RESERVE_MAX ((size_t)64 << 30)
 #define RESERVE_MIN ((size_t)256 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+_Static_assert(GC_GROW_BYTES % HUGE_PAGE == 0, "commits cover whole huge pages");
 
 void gc_heap_init(mg_runtime *rt)
 {
@@ -125,15 +140,16 @@ void gc_heap_init(mg_runtime *rt)
 	size_t size = RESERVE_MAX;
 	void *p = MAP_FAILED;
 	for (; size >= RESERVE_MIN; size /= 2) {
-		p = mmap(NULL, size + GC_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		p = mmap(NULL, size + HUGE_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p != MAP_FAILED)
 			break;
 	}
 	if (p == MAP_FAILED)
 		rt_out_of_memory(rt, RESERVE_MIN);
-	uintptr_t lo = ((uintptr_t)p + GC_PAGE_SIZE - 1) & ~(GC_PAGE_SIZE - 1);
+	uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	(void)madvise((void *)lo, size, MADV_HUGEPAGE);
 	gc->reserve_base = p;
-	gc->reserve_size = size + GC_PAGE_SIZE;
+	gc->reserve_size = size + HUGE_PAGE;
 	gc->arena_lo = lo;
 	gc->arena_hi = lo + size;
 	gc->committed = lo;
