@@ -58,12 +58,23 @@ mg_hiter *mg_map_iter(mg_runtime *rt, mg_hmap *h)
 	return it;
 }
 
-static void copy_out(const mg_maptype *t, void *key_out, void *elem_out, const void *k, const void *e)
+__attribute__((always_inline)) static inline void copy_out(const mg_maptype *t, void *key_out, void *elem_out,
+                                                          const void *k, const void *e, map_kind kind)
 {
 	if (key_out)
-		map_copy_value(key_out, k, t->key->size);
+		map_copy_value(key_out, k, kind == MAP_KEY_STRING ? sizeof(mg_string) : kind == MAP_KEY_BYTES ? t->key->size : 8);
 	if (elem_out)
 		map_copy_value(elem_out, e, t->elem->size);
+}
+
+/* The cells of bucket b an iterator will visit, in its order: rotating
+ * the tophash word right by the offset puts cell (j + offset) mod 8, the
+ * j-th visited, in byte j. */
+static inline uint64_t visit_cells(void *b, unsigned offset)
+{
+	uint64_t w = map_tophash_word(b);
+	unsigned rot = 8 * offset;
+	return map_iter_cells(rot ? (w >> rot) | (w << (64 - rot)) : w);
 }
 
 __attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hiter *it, void *key_out,
@@ -81,7 +92,7 @@ __attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hite
 		mg_fatal(rt, "map iterator used after its map was cleared");
 	uint64_t bucket = it->bucket;
 	void *b = it->bptr;
-	unsigned i = it->i;
+	uint64_t cells = it->cells;
 	uint64_t checkBucket = it->checkBucket;
 	for (;;) {
 		if (!b) {
@@ -109,10 +120,15 @@ __attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hite
 				bucket = 0;
 				it->wrapped = true;
 			}
-			i = 0;
+			cells = visit_cells(b, it->offset);
 		}
-		for (; i < MAP_BUCKET_CNT; i++) {
-			unsigned offi = (i + it->offset) & (MAP_BUCKET_CNT - 1);
+		/* The cells are those that held an entry when the iterator came
+		 * to b.  Each is read again here: one deleted or cleared since is
+		 * skipped; one filled since may be missed, which is allowed
+		 * (entries never move within an array, so an entry present all
+		 * along was in the set). */
+		for (; cells; cells &= cells - 1) {
+			unsigned offi = ((unsigned)__builtin_ctzll(cells) / 8 + it->offset) & (MAP_BUCKET_CNT - 1);
 			uint8_t top = map_tophashes(b)[offi];
 			if (map_is_empty(top) || top == MAP_EVACUATED_EMPTY)
 				continue;
@@ -125,28 +141,42 @@ __attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hite
 				if ((hash & map_bucket_mask(it->B)) != checkBucket)
 					continue;
 			}
-			if (top != MAP_EVACUATED_X && top != MAP_EVACUATED_Y) {
-				copy_out(t, key_out, elem_out, k, e);
+			if (RT_LIKELY(top >= MAP_MIN_TOPHASH)) {
+				copy_out(t, key_out, elem_out, k, e, kind);
 			} else {
-				/* The map grew since the iterator started: the golden data
-				 * is elsewhere now, and may have been deleted. */
+				/* evacuatedX or Y: the map grew since the iterator started,
+				 * the golden data is elsewhere now and may be deleted. */
 				void *rk;
 				void *re = map_lookup(rt, h, k, &rk);
 				if (!re)
 					continue;
-				copy_out(t, key_out, elem_out, rk, re);
+				copy_out(t, key_out, elem_out, rk, re, kind);
 			}
 			it->bucket = bucket;
 			if (it->bptr != b)
 				gc_store(rt, &it->bptr, b);
-			it->i = (uint8_t)(i + 1);
+			it->cells = cells & (cells - 1);
 			it->checkBucket = checkBucket;
 			return true;
 		}
 		b = map_overflow(t, b);
-		i = 0;
+		if (b)
+			cells = visit_cells(b, it->offset);
 	}
 }
+
+/* One out-of-line specialisation per key kind, each reached from
+ * mg_map_next by a tail call: the dispatch costs a load and a jump, and
+ * each body saves only the registers it uses. */
+#define MAP_NEXT_KIND(name, kind) \
+	__attribute__((noinline)) static bool name(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out) \
+	{ \
+		return next_k(rt, it, key_out, elem_out, kind); \
+	}
+MAP_NEXT_KIND(next_int64, MAP_KEY_INT64)
+MAP_NEXT_KIND(next_string, MAP_KEY_STRING)
+MAP_NEXT_KIND(next_ptr, MAP_KEY_PTR)
+MAP_NEXT_KIND(next_bytes, MAP_KEY_BYTES)
 
 bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out)
 {
@@ -154,12 +184,12 @@ bool mg_map_next(mg_runtime *rt, mg_hiter *it, void *key_out, void *elem_out)
 		return false;
 	switch (it->h->t->kind) {
 	case MAP_KEY_INT64:
-		return next_k(rt, it, key_out, elem_out, MAP_KEY_INT64);
+		return next_int64(rt, it, key_out, elem_out);
 	case MAP_KEY_STRING:
-		return next_k(rt, it, key_out, elem_out, MAP_KEY_STRING);
+		return next_string(rt, it, key_out, elem_out);
 	case MAP_KEY_PTR:
-		return next_k(rt, it, key_out, elem_out, MAP_KEY_PTR);
+		return next_ptr(rt, it, key_out, elem_out);
 	default:
-		return next_k(rt, it, key_out, elem_out, MAP_KEY_BYTES);
+		return next_bytes(rt, it, key_out, elem_out);
 	}
 }

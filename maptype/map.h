@@ -148,10 +148,13 @@ struct mg_hiter {
 	uint64_t checkBucket;
 	uint8_t offset;         /* cell offset, random */
 	uint8_t B;              /* B at start */
-	uint8_t i;              /* next cell in bptr */
 	bool wrapped;
 	bool done;
 	uint32_t clears;        /* h->clears at start */
+	/* Go's it.i as a set: the cells of bptr still to visit, 0x80 in byte
+	 * j for the j-th in visiting order (map_iter_cells of the rotated
+	 * tophash word, taken when the iterator reached bptr). */
+	uint64_t cells;
 };
 
 #define MAP_NO_CHECK UINT64_MAX
@@ -268,6 +271,17 @@ static inline uint64_t map_match_bytes(uint64_t w, uint8_t b)
 	uint64_t x = w ^ (0x0101010101010101ULL * b);
 	uint64_t t = (x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL;
 	return ~(t | x | 0x7f7f7f7f7f7f7f7fULL);
+}
+
+/* 0x80 in every byte of w whose cell an iterator may produce: filled
+ * (>= minTopHash) or evacuatedX/Y, not empty (0, 1) nor evacuatedEmpty.
+ * Exact, like map_match_bytes: clearing bit 0 leaves 0 only for the two
+ * empty states, and no byte of (x & 0x7f..) + 0x7f.. carries. */
+static inline uint64_t map_iter_cells(uint64_t w)
+{
+	uint64_t x = w & 0xfefefefefefefefeULL;
+	uint64_t filled = (((x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | x) & 0x8080808080808080ULL;
+	return filled & ~map_match_bytes(w, MAP_EVACUATED_EMPTY);
 }
 
 static inline uint64_t map_tophash_word(const void *b)
