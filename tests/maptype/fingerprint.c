@@ -106,3 +106,21 @@ Test(hashing, fast_path_is_xxh3)
 		             "key %llu seed %u", (unsigned long long)k, seed);
 	}
 }
+
+/* Short string keys call XXH3's 0-16 byte branch directly (map_hash_k);
+ * every length on either side of the cut must hash as the library does. */
+Test(hashing, short_string_path_is_xxh3)
+{
+	mgt_rng r;
+	mgt_rng_init(&r, 78);
+	char buf[40];
+	for (int i = 0; i < 20000; i++) {
+		uint32_t seed = (uint32_t)mgt_rng_next(&r);
+		size_t len = (size_t)i % sizeof buf;
+		for (size_t j = 0; j < len; j++)
+			buf[j] = (char)mgt_rng_next(&r);
+		mg_string s = {len ? buf : NULL, len};
+		cr_assert_eq(map_hash_k(NULL, &s, seed, MAP_KEY_STRING), XXH3_64bits_withSeed(buf, len, seed),
+		             "length %zu seed %u", len, seed);
+	}
+}
