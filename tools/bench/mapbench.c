@@ -29,6 +29,8 @@
  * descheduled does not count; cache interference from others still does).
  * The Go twin has no such mode, so bench.sh never sets it. */
 static clockid_t bench_clock = CLOCK_MONOTONIC;
+/* MAPBENCH_OPS=delete,hit runs only the named operations (for profiling). */
+static const char *only_ops;
 
 static uint64_t now_ns(void)
 {
@@ -183,7 +185,8 @@ static void run(mg_runtime *rt, bool strings, size_t n)
 	}
 	fill(&b);
 	for (op o = 0; o < NOPS; o++)
-		printf("map %s %zu %s %.2f\n", strings ? "string" : "int64", n, op_names[o], measure(&b, o));
+		if (!only_ops || strstr(only_ops, op_names[o]))
+			printf("map %s %zu %s %.2f\n", strings ? "string" : "int64", n, op_names[o], measure(&b, o));
 	fflush(stdout);
 	free(perm);
 	free(b.ikeys);
@@ -199,6 +202,7 @@ int main(int argc, char **argv)
 		sizes[0] = (size_t)strtoull(argv[1], NULL, 10);
 		nsizes = 1;
 	}
+	only_ops = getenv("MAPBENCH_OPS");
 	const char *clk = getenv("MAPBENCH_CLOCK");
 	if (clk && strcmp(clk, "cpu") == 0)
 		bench_clock = CLOCK_PROCESS_CPUTIME_ID;
