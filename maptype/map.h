@@ -96,6 +96,7 @@ struct mg_maptype {
 	bool indirect_key, indirect_elem;
 	bool key_ptrs, elem_ptrs;       /* the stored key/elem (as in the cell) holds pointers */
 	bool noscan;                    /* buckets hold no pointers */
+	bool elem_is_ptr;               /* the elem is one pointer, stored in the cell (map[K]*T) */
 	uint32_t keysize, elemsize;     /* as stored in a cell (8 when indirect) */
 	uint32_t bucketsize;
 	uint32_t keys_off, elems_off, overflow_off;

@@ -131,6 +131,7 @@ static mg_maptype *maptype_make(mg_runtime *rt, const mg_type *key, const mg_typ
 	mt->key_ptrs = mt->indirect_key || key->nptrs > 0;
 	mt->elem_ptrs = mt->indirect_elem || elem->nptrs > 0;
 	mt->noscan = !mt->key_ptrs && !mt->elem_ptrs;
+	mt->elem_is_ptr = !mt->indirect_elem && elem->size == 8 && elem->nptrs == 1 && elem->ptrs[0].offset == 0;
 	/* Cells of 8 keys and 8 elems keep 8-byte alignment for the overflow
 	 * pointer only when sizes are multiples of 8; round the sections. */
 	mt->keys_off = MAP_BUCKET_CNT;
