@@ -137,8 +137,13 @@ __attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hite
 				it->wrapped = true;
 			}
 			cells = visit_cells(b, it->offset);
-			if (t->elem_is_ptr)
+			if (t->elem_is_ptr) {
+				/* This bucket's objects (requested already when the
+				 * iterator came to the previous bucket, unless this is
+				 * the first) and the next bucket's, a bucket ahead. */
 				prefetch_pointees(t, b, kind);
+				prefetch_pointees(t, map_bucket_at(t, it->buckets, bucket), kind);
+			}
 		}
 		/* The cells are those that held an entry when the iterator came
 		 * to b.  Each is read again here: one deleted or cleared since is
@@ -180,8 +185,13 @@ __attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hite
 		b = map_overflow(t, b);
 		if (b) {
 			cells = visit_cells(b, it->offset);
-			if (t->elem_is_ptr)
+			if (t->elem_is_ptr) {
+				/* This bucket's objects (requested already when the
+				 * iterator came to the previous bucket, unless this is
+				 * the first) and the next bucket's, a bucket ahead. */
 				prefetch_pointees(t, b, kind);
+				prefetch_pointees(t, map_bucket_at(t, it->buckets, bucket), kind);
+			}
 		}
 	}
 }
