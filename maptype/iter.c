@@ -34,6 +34,8 @@ mg_hiter *mg_map_iter(mg_runtime *rt, mg_hmap *h)
 		return it;
 	}
 	const mg_maptype *t = h->t;
+	/* it.h, it.buckets, it.overflow: wb.iter-grey (maptype/map.c);
+	 * it.oldoverflow has work to do. */
 	gc_store(rt, &it->h, h);
 	it->B = h->B;
 	gc_store(rt, &it->buckets, h->buckets);

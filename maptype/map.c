@@ -7,6 +7,32 @@
  * hmap and the pointer fields of the caller's key and elem are rooted in a
  * scope for the rest of the operation (see map_pin).  Operations that do
  * not allocate (lookups, most assigns and deletes) never pin.
+ *
+ * Barriers with nothing to do.  Every pointer store into the heap goes
+ * through a barrier, but at some sites the barrier provably changes no
+ * colour the collector relies on, in any mode (scripts/barrier-mutation.sh
+ * removes each barrier in turn; these removals cannot be caught because
+ * nothing goes wrong).  They stay, so the rule stays simple and a caller
+ * added later is safe; each cites why it has nothing to do:
+ *  - wb.fresh: the slot held NULL, and the new value was allocated by this
+ *    operation with no allocation since (so no cycle started and no assist
+ *    ran in between): it is black if the collector is marking
+ *    (inv.alloc-black), and the barrier is off otherwise.
+ *  - wb.same-edge: the old and the new value point into the same object,
+ *    or into the object that holds the slot, or the value only moves to
+ *    another field of the same object (or stays in one): no object gains
+ *    or loses a holder.
+ *  - wb.buckets-holds: the value points into h.buckets' array (nextOverflow
+ *    always does), which h.buckets still holds; h.buckets only ever gets a
+ *    fresh array, and shades the old one when it lets go of it (clear).
+ *  - wb.iter-grey: the value is held by iterators only, and an iterator
+ *    always got it before the collector scanned that iterator (hiter has a
+ *    scan hook, so one allocated during mark is queued, not black; one from
+ *    before the mark is reached from the roots), so the iterator's scan
+ *    shades it.  Not it.oldoverflow: an assist in map_create_overflow can
+ *    scan the new iterator before that field is written, so the store
+ *    (iter.c) and the drops of the old overflow list (growdone, clear) have
+ *    work to do (tests/fuzz/corpus/map/seed-window-iter-oldoverflow-*).
  */
 #include "maptype/map.h"
 
@@ -68,6 +94,9 @@ static inline void set_overflow(mg_runtime *rt, const mg_maptype *t, void *b, vo
 	if (t->noscan)
 		*map_overflow_slot(t, b) = ovf;
 	else
+		/* wb.same-edge or wb.fresh at every caller: the end marker is the
+		 * array itself; a new overflow bucket is fresh, or preallocated in
+		 * b's own array. */
 		gc_store(rt, map_overflow_slot(t, b), ovf);
 }
 
@@ -127,6 +156,7 @@ static map_extra *ensure_extra(mg_runtime *rt, mg_hmap *h)
 {
 	if (!h->extra) {
 		map_extra *e = gc_alloc(rt, h->t->mrt->extra_ti, false, 1);
+		/* wb.fresh */
 		gc_store(rt, &h->extra, e);
 	}
 	return h->extra;
@@ -138,6 +168,7 @@ void map_create_overflow(mg_runtime *rt, mg_hmap *h)
 	map_extra *e = ensure_extra(rt, h);
 	if (!e->overflow) {
 		map_ovflist *l = gc_alloc(rt, h->t->mrt->ovflist_ti, false, 1);
+		/* wb.fresh */
 		gc_store(rt, &h->extra->overflow, l);
 	}
 }
@@ -183,10 +214,12 @@ static void *new_overflow(mg_runtime *rt, mg_hmap *h, void *b)
 	if (h->extra && h->extra->nextOverflow) {
 		ovf = h->extra->nextOverflow;
 		if (!map_overflow(t, ovf)) {
+			/* wb.same-edge */
 			gc_store(rt, &h->extra->nextOverflow, (char *)ovf + t->bucketsize);
 		} else {
 			/* The end marker: this is the last preallocated bucket. */
 			set_overflow(rt, t, ovf, NULL);
+			/* wb.buckets-holds */
 			gc_store(rt, &h->extra->nextOverflow, NULL);
 		}
 	} else {
@@ -234,6 +267,7 @@ mg_hmap *mg_map_new(mg_runtime *rt, const mg_maptype *t, size_t hint)
 		map_pin_on(rt, &p, h, NULL, NULL);
 		void *next;
 		void *arr = make_bucket_array(rt, t, B, NULL, &next);
+		/* wb.fresh */
 		gc_store(rt, &h->buckets, arr);
 		if (next) {
 			ensure_extra(rt, h);
@@ -273,6 +307,8 @@ static void hash_grow(mg_runtime *rt, mg_hmap *h)
 		flags |= MAP_OLD_ITERATOR;
 	h->B += bigger;
 	h->flags = flags;
+	/* wb.same-edge, both: h keeps the old array (in oldbuckets); and the
+	 * new one is fresh. */
 	gc_store(rt, &h->oldbuckets, h->buckets);
 	gc_store(rt, &h->buckets, newbuckets);
 	h->nevacuate = 0;
@@ -280,6 +316,7 @@ static void hash_grow(mg_runtime *rt, mg_hmap *h)
 	if (h->extra && h->extra->overflow) {
 		if (h->extra->oldoverflow)
 			mg_fatal(rt, "map: oldoverflow is not nil");
+		/* wb.same-edge, both */
 		gc_store(rt, &h->extra->oldoverflow, h->extra->overflow);
 		gc_store(rt, &h->extra->overflow, NULL);
 	}
@@ -511,6 +548,7 @@ __attribute__((always_inline)) static inline void assign_k(mg_runtime *rt, mg_hm
 	if (RT_UNLIKELY(!h->buckets)) {
 		map_pin_on(rt, &pin, h, key, elem);
 		void *arr = gc_alloc(rt, t->bucket_ti, true, 1);
+		/* wb.fresh */
 		gc_store(rt, &h->buckets, arr);
 	}
 	void *insertb, *b, *elemp;
@@ -574,12 +612,14 @@ notfound:
 	if (t->indirect_key) {
 		map_pin_on(rt, &pin, h, key, elem);
 		void *kmem = gc_alloc(rt, t->key_ti, false, 1);
+		/* wb.fresh (an empty cell's pointer is NULL) */
 		gc_store(rt, kdst, kmem);
 		kdst = kmem;
 	}
 	if (t->indirect_elem) {
 		map_pin_on(rt, &pin, h, key, elem);
 		void *emem = gc_alloc(rt, t->elem_ti, false, 1);
+		/* wb.fresh */
 		gc_store(rt, edst, emem);
 	}
 	value_set(rt, t->key_ti, kdst, key);
@@ -735,6 +775,8 @@ void mg_map_clear(mg_runtime *rt, mg_hmap *h)
 	h->count = 0;
 	map_set_hash0(h, (uint32_t)rt_rand(rt));
 	if (h->extra) {
+		/* overflow: wb.iter-grey; oldoverflow has work to do (see the
+		 * header); nextOverflow: wb.buckets-holds. */
 		gc_store(rt, &h->extra->overflow, NULL);
 		gc_store(rt, &h->extra->oldoverflow, NULL);
 		gc_store(rt, &h->extra->nextOverflow, NULL);
@@ -752,6 +794,7 @@ void mg_map_clear(mg_runtime *rt, mg_hmap *h)
 	if (h->flags & (MAP_ITERATOR | MAP_OLD_ITERATOR)) {
 		map_pin_on(rt, &pin, h, NULL, NULL);
 		void *arr = make_bucket_array(rt, t, h->B, NULL, &next);
+		/* Shading the old array: wb.iter-grey (the new one is fresh). */
 		gc_store(rt, &h->buckets, arr);
 	} else {
 		make_bucket_array(rt, t, h->B, h->buckets, &next);
@@ -759,6 +802,9 @@ void mg_map_clear(mg_runtime *rt, mg_hmap *h)
 	if (next) {
 		map_pin_on(rt, &pin, h, NULL, NULL);
 		ensure_extra(rt, h);
+		/* wb.buckets-holds: and extra is black only after h was scanned,
+		 * or when it was made in this mark with the array (then fresh, or
+		 * shaded by the nextOverflow store of mg_map_new or hash_grow). */
 		gc_store(rt, &h->extra->nextOverflow, next);
 	}
 	map_unpin(rt, &pin);

@@ -190,6 +190,57 @@ def barrier_scenarios():
             s.drain(m, 0, n4)                # every key deleted
             s.op("mark_finish").op("verify", m)
             out[f"hold-across-delete-{m}-{wb}"] = s
+    out.update(window_scenarios())
+    return out
+
+
+def window_scenarios():
+    """Barriers whose duty falls between two allocations inside one map
+    operation, where a mark phase can start (at a span refill) or an assist
+    can scan the object just allocated:
+     - mg_map_iter: the iterator (allocated black, and queued for its scan
+       hook) is scanned by an assist before it.oldoverflow is written; that
+       store must shade a white old overflow list under dijkstra and hybrid
+       (iter.c), and the map's dropping of the list at growdone or clear
+       must shade it under yuasa and hybrid (map.c);
+     - mg_map_new with a hint (B >= 4): a cycle starts at the allocation of
+       h.extra, after the bucket array; storing nextOverflow (into the
+       array) in the black extra must shade the white array (hybrid before
+       the root scan, dijkstra: inv.no-black-to-white).
+    Only the timing of one allocation matters, so the parameters below
+    (GOGC 1, slice size, garbage counts, seed) were found by a directed
+    search with the barrier removed (scripts/barrier-mutation.sh, history
+    in tests/fuzz/README.md).  The inputs replay identically, but a change
+    in what the runtime allocates can move the window: if the mutation run
+    reports these sites undetected again, search again."""
+    out = {}
+    for wb, sl, g1, steps, g2, seed, end in (
+            ("dijkstra", 0, 51, 1, 53, 3, "heapcheck"),
+            ("dijkstra", 0, 51, 1, 53, 3, "growdone"),
+            ("yuasa", 0, 57, 0, 14, 1, "growdone"),
+            ("yuasa", 0, 57, 0, 14, 1, "clear"),
+            ("hybrid", 1, 24, 1, 5, 2, "growdone"),
+            ("hybrid", 1, 24, 1, 5, 2, "clear")):
+        s = Seed(wb=wb, gogc=1, slice_shift=sl, kspace_shift=3, seed=seed)
+        # 53 keys: B = 3 grows; an iterator made the overflow list that the
+        # grow turns into the old one, then slot 0 moves to another map.
+        s.fill("i64", 0, 12).iter("i64", 0).iter("str", 0).set("i64", 52)
+        s.op("garbage", "i64", 0, g1 - 1).op("mark_begin")
+        for _ in range(steps):
+            s.mark_step(0)
+        s.op("garbage", "i64", 0, g2 - 1).iter("i64", 1)
+        if end == "heapcheck":
+            s.op("heapcheck")
+        elif end == "clear":
+            s.op("clear", "i64")
+        else:
+            s.fill("i64", 53, 3)                  # 16 sets evacuate the 8 old buckets
+        s.op("mark_finish").op("verify", "i64")
+        out[f"window-iter-oldoverflow-{end}-{wb}"] = s
+    s = Seed(wb="hybrid", gogc=1, slice_shift=2, kspace_shift=3, seed=1)
+    for g in (24, 51, 48, 1):
+        s.op("garbage", "i64", 0, g - 1).op("newmap", "ptr", 0, 57).op("heapcheck")
+    out["window-newmap-extra-hybrid"] = s
     return out
 
 
