@@ -29,10 +29,13 @@
  *    always got it before the collector scanned that iterator (hiter has a
  *    scan hook, so one allocated during mark is queued, not black; one from
  *    before the mark is reached from the roots), so the iterator's scan
- *    shades it.  Not it.oldoverflow: an assist in map_create_overflow can
- *    scan the new iterator before that field is written, so the store
- *    (iter.c) and the drops of the old overflow list (growdone, clear) have
- *    work to do (tests/fuzz/corpus/map/seed-window-iter-oldoverflow-*).
+ *    shades it.  Not it.oldoverflow: between the iterator's allocation and
+ *    that store, map_create_overflow may allocate (and so assist, and so
+ *    scan the new iterator first); removing that store's barrier, or those
+ *    of the drops of the old overflow list (growdone, clear), makes the
+ *    seed-window-iter-oldoverflow-* inputs fail (tests/fuzz/corpus/map).
+ *    That this window is the one those inputs hit is our reading, not
+ *    confirmed in a debugger.
  */
 #include "maptype/map.h"
 

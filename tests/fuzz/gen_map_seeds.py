@@ -199,8 +199,10 @@ def window_scenarios():
     operation, where a mark phase can start (at a span refill) or an assist
     can scan the object just allocated:
      - mg_map_iter: the iterator (allocated black, and queued for its scan
-       hook) is scanned by an assist before it.oldoverflow is written; that
-       store must shade a white old overflow list under dijkstra and hybrid
+       hook) can be scanned by an assist before it.oldoverflow is written
+       (map_create_overflow allocates in between; our reading of why these
+       inputs catch the removals, not confirmed in a debugger); that store
+       must shade a white old overflow list under dijkstra and hybrid
        (iter.c), and the map's dropping of the list at growdone or clear
        must shade it under yuasa and hybrid (map.c);
      - mg_map_new with a hint (B >= 4): a cycle starts at the allocation of
