@@ -2,6 +2,8 @@
 # tools/bench/bench.sh — benchmarks that compare mapgc with a peer run in the
 # same invocation.  Never a timed test: run it by hand on a quiet machine.
 #
+#   tools/bench/bench.sh [all]      both below, one after the other: the
+#                                   whole comparison in one invocation
 #   tools/bench/bench.sh map [N]    the map benchmark: mapgc vs its Go 1.19 twin
 #                                   (tools/bench/go/mapbench.go), ns/op and the
 #                                   ratio mapgc/Go per row; CSV in build/bench/
@@ -35,7 +37,10 @@
 #                      collection is one pause; Go: PauseTotalNs, and the
 #                      largest single STW phase of any gctrace line (A or C)
 #   mark slice max ms  mapgc: mg_stats.mark_slice_max_ns (the others mark in
-#                      a pause, Boehm, or concurrently, Go: "-")
+#                      a pause, Boehm, or concurrently, Go: "-"); wall time,
+#                      so preemption on a busy machine inflates it
+#   mark slice max cpu mapgc: mg_stats.mark_slice_max_cpu_ns, the same slice
+#                      in CPU time
 #   gc cpu %           collector CPU / the process's user+sys CPU (from
 #                      /usr/bin/time): mapgc and Boehm mg_stats.gc_cpu_ns, Go
 #                      the sum of its gctrace cpu fields (D+E+F+G+T)
@@ -48,12 +53,14 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 usage() {
-  echo "usage: tools/bench/bench.sh map [N]" >&2
+  echo "usage: tools/bench/bench.sh [all]" >&2
+  echo "       tools/bench/bench.sh map [N]" >&2
   echo "       tools/bench/bench.sh gcstress" >&2
   exit 2
 }
-[[ $# -ge 1 ]] || usage
-what=$1; shift
+what=${1:-all}
+[[ $# -eq 0 ]] || shift
+case $what in map | gcstress | all) ;; *) usage ;; esac
 
 GO=/usr/lib/go-1.19/bin/go
 out=build/bench
@@ -150,7 +157,7 @@ gcstress_run() {
   [[ -n $sum ]] || { echo "bench: $side run $i printed no result line" >&2; cat "$base.stderr" >&2; exit 1; }
   echo "$sum" > "$base.sum"
 
-  local rss cpu wall cycles stw_total stw_max slice gccpu rate
+  local rss cpu wall cycles stw_total stw_max slice slice_cpu gccpu rate
   read -r rss cpu < <(time_fields "$base.time")
   local tn th2 tmark tall tstw
   read -r tn th2 tmark tall tstw < <(gctrace_sums "$base.err")
@@ -161,6 +168,7 @@ gcstress_run() {
     stw_total=$(awk -v v="$stw_total" 'BEGIN {print v / 1e6}')
     stw_max=$tstw
     slice=-
+    slice_cpu=-
     gccpu=$(awk -v g="$tall" -v c="$cpu" 'BEGIN {print (c > 0 ? 100 * g / 1000 / c : 0)}')
   else
     wall=$(json_num "$base.json" wall_ns)
@@ -169,8 +177,10 @@ gcstress_run() {
     stw_max=$(awk -v v="$(json_num "$base.json" pause_max_ns)" 'BEGIN {print v / 1e6}')
     if [[ $side == mapgc ]]; then
       slice=$(awk -v v="$(json_num "$base.json" mark_slice_max_ns)" 'BEGIN {print v / 1e6}')
+      slice_cpu=$(awk -v v="$(json_num "$base.json" mark_slice_max_cpu_ns)" 'BEGIN {print v / 1e6}')
     else
       slice=-
+      slice_cpu=-
     fi
     gccpu=$(awk -v g="$(json_num "$base.json" gc_cpu_ns)" -v c="$cpu" 'BEGIN {print (c > 0 ? 100 * g / 1e9 / c : 0)}')
   fi
@@ -186,6 +196,7 @@ gcstress_run() {
     echo "stw_total_ms $stw_total"
     echo "stw_max_ms $stw_max"
     echo "mark_slice_max_ms $slice"
+    echo "mark_slice_max_cpu_ms $slice_cpu"
     echo "gc_cpu_pct $gccpu"
     echo "peak_rss_mb $(awk -v k="$rss" 'BEGIN {print k / 1024}')"
     echo "mark_rate_mb_s $rate"
@@ -222,7 +233,7 @@ bench_gcstress() {
   printf 'gcstress: ptr-values --live %s --ops %s --seed 1, checksum %s, median of %d runs\n' \
     "$live" "$ops" "$sums" "$runs"
   printf '%-18s %10s %10s %10s %9s %12s\n' metric mapgc boehm go mapgc/go mapgc/boehm
-  for metric in wall_s ns_per_op gc_cycles stw_total_ms stw_max_ms mark_slice_max_ms gc_cpu_pct \
+  for metric in wall_s ns_per_op gc_cycles stw_total_ms stw_max_ms mark_slice_max_ms mark_slice_max_cpu_ms gc_cpu_pct \
       peak_rss_mb mark_rate_mb_s; do
     med() {
       local vals
@@ -244,5 +255,10 @@ cmake --preset release >/dev/null
 case $what in
   map) bench_map "$@" ;;
   gcstress) bench_gcstress "$@" ;;
+  all)
+    [[ $# -eq 0 ]] || usage
+    bench_map
+    echo
+    bench_gcstress ;;
   *) usage ;;
 esac

@@ -407,8 +407,8 @@ stress_summary(const stress_workload *w, const stress_params *p,
 	printf("gc cycles       %" PRIu64 " (%" PRIu64 " forced)\n", st->cycles, st->forced_cycles);
 	printf("stw pause       total %.0f us, max %.0f us\n",
 		(double)st->pause_total_ns / 1e3, (double)st->pause_max_ns / 1e3);
-	printf("mark slices     %" PRIu64 ", longest %.0f us\n",
-		st->mark_slices, (double)st->mark_slice_max_ns / 1e3);
+	printf("mark slices     %" PRIu64 ", longest %.0f us (%.0f us cpu)\n",
+		st->mark_slices, (double)st->mark_slice_max_ns / 1e3, (double)st->mark_slice_max_cpu_ns / 1e3);
 	printf("gc cpu          %.1f %% of process cpu\n",
 		cpu_ns > 0 ? 100.0 * (double)st->gc_cpu_ns / (double)cpu_ns : 0.0);
 	printf("heap            %.1f MB in use, %.1f MB marked, %.1f MB goal\n",
@@ -441,7 +441,7 @@ stress_write_stats_json(const char *path, const stress_workload *w, const stress
 	X(cycles) X(forced_cycles) X(pause_total_ns) X(pause_max_ns) X(mark_slice_max_ns) \
 	X(mark_slices) X(heap_inuse) X(heap_marked) X(heap_goal) X(heap_trigger) X(heap_mapped) \
 	X(heap_released) X(gc_cpu_ns) X(assist_cpu_ns) X(background_cpu_ns) X(total_alloc) \
-	X(total_objects) X(freed_objects) X(os_requests)
+	X(total_objects) X(freed_objects) X(os_requests) X(mark_slice_max_cpu_ns)
 #define STRESS_X_FIELD(name) fprintf(f, ", \"" #name "\": %" PRIu64, (uint64_t)st->name);
 	STRESS_STATS_FIELDS(STRESS_X_FIELD)
 #undef STRESS_X_FIELD
