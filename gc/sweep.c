@@ -117,8 +117,11 @@ void gc_sweep_proportional(mg_runtime *rt, uint64_t pending)
 	 * allocated count already (Go's deductSweepCredit): one large array
 	 * can cover the rest of the runway, and then sweep termination would
 	 * have to finish the sweeping inside its pause. */
-	uint64_t target = (uint64_t)((double)(gc->stats.total_alloc + pending - gc->sweep_live_basis) *
-	                             gc->sweep_pages_per_byte);
+	double want = (double)(gc->stats.total_alloc + pending - gc->sweep_live_basis) * gc->sweep_pages_per_byte;
+	/* With no runway the rate is 1e18 pages per byte: the product leaves
+	 * uint64's range, and converting it would be undefined (x86 gives 0,
+	 * which would sweep nothing). */
+	uint64_t target = want < 0x1p64 ? (uint64_t)want : UINT64_MAX;
 	while (gc->sweep_pages_done < target && gc_sweep_one(rt))
 		;
 }
