@@ -9,6 +9,7 @@
  * the cached spans to the sweeper.
  */
 #include "gc/gc.h"
+#include "gc/vg.h"
 
 #include <stdlib.h>
 
@@ -108,6 +109,7 @@ static inline void *slot_finish(mg_runtime *rt, gc_span *s, uint32_t idx, uint32
 	gc_bit_set(s->allocbits, idx);
 	s->nalloc++;
 	gc_unpoison((void *)slot, size);
+	GC_VG(gc_vg_alloc(gc, slot, size)); /* inv.vg-alloc; before the clear, which writes the chunk */
 	if (s->needzero)
 		memset((void *)slot, 0, size);
 	*(uint64_t *)slot = gc_hdr_make(ti->id, array, len);

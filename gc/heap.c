@@ -8,6 +8,7 @@
  * between map to NULL.  So gc_span_of never returns a stale span.
  */
 #include "gc/gc.h"
+#include "gc/vg.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -160,6 +161,9 @@ void gc_heap_init(mg_runtime *rt)
 		rt_out_of_memory(rt, npages * sizeof(gc_span *));
 	gc->pagemap = pm;
 	gc->sweepgen = 1;
+#if MAPGC_VALGRIND
+	gc_vg_pool_create(gc);
+#endif
 }
 
 static void span_destroy(gc_span *s)
@@ -180,6 +184,7 @@ void gc_heap_destroy(mg_runtime *rt)
 		a = s->base + (uintptr_t)s->npages * GC_PAGE_SIZE;
 		span_destroy(s);
 	}
+	GC_VG(gc_vg_pool_destroy(gc));
 	size_t npages = (gc->arena_hi - gc->arena_lo) >> GC_PAGE_SHIFT;
 	munmap(gc->pagemap, npages * sizeof(gc_span *));
 	munmap(gc->reserve_base, gc->reserve_size);
@@ -300,6 +305,7 @@ static bool heap_grow(mg_runtime *rt, uint32_t npages)
 		return false;
 	if (mprotect((void *)gc->committed, bytes, PROT_READ | PROT_WRITE) != 0)
 		return false;
+	GC_VG(gc_vg_noaccess((void *)gc->committed, bytes)); /* inv.vg-free: a free run until slots are handed out */
 	gc_span *s = span_new(rt, gc->committed, (uint32_t)(bytes >> GC_PAGE_SHIFT));
 	gc->committed += bytes;
 	gc->heap_mapped += bytes;

@@ -11,10 +11,11 @@
  *  - a span at a time at safepoints (the background sweeper),
  *  - all at once in sweep termination, if anything is left.
  * Sweeping a span frees its unmarked slots (poisoned in debug and ASan
- * builds), makes the mark bits the new alloc bits and clears the marks; a
+ * builds, NOACCESS to Memcheck: gc/vg.h), makes the mark bits the new alloc bits and clears the marks; a
  * span with nothing left goes back to the page heap.
  */
 #include "gc/gc.h"
+#include "gc/vg.h"
 
 typedef enum { SWEPT_FREED, SWEPT_PARTIAL, SWEPT_FULL } swept;
 
@@ -30,6 +31,7 @@ static swept sweep_span(mg_runtime *rt, gc_span *s)
 		while (dead) {
 			uint32_t idx = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(dead));
 			dead &= dead - 1;
+			GC_VG(gc_vg_free(gc, gc_slot_addr(s, idx))); /* inv.vg-free */
 			if (s->state == SPAN_SMALL)
 				gc_poison((void *)gc_slot_addr(s, idx), s->elem_size);
 			freed++;

@@ -1,6 +1,7 @@
 /* testhooks.c — see gc_test.h. */
 #include "gc/gc.h"
 #include "gc/gc_test.h"
+#include "gc/vg.h"
 
 gc_color gc_test_color(mg_runtime *rt, const void *p)
 {
@@ -62,6 +63,7 @@ void gc_test_free_object(mg_runtime *rt, void *p)
 		mg_fatal(rt, "gc_test_free_object: %p is not a live object", p);
 	gc_bit_clear(s->allocbits, idx);
 	gc_bit_clear(s->markbits, idx);
+	GC_VG(gc_vg_free(gc, gc_slot_addr(s, idx))); /* inv.vg-free; a later allocation may reuse the slot */
 	s->nalloc--;
 	s->needzero = true;
 	gc->heap_live -= s->elem_size;

@@ -17,6 +17,7 @@
  * is a shortest path).
  */
 #include "gc/gc.h"
+#include "gc/vg.h"
 
 #include <stdlib.h>
 
@@ -32,21 +33,25 @@
 #endif
 
 /* Freed memory: 0xdb in debug builds (reads of freed memory stand out),
- * poisoned shadow under ASan (reads are caught), untouched in release. */
+ * poisoned shadow under ASan (reads are caught), untouched in release;
+ * NOACCESS to Memcheck in every MAPGC_VALGRIND build (inv.vg-free: the
+ * fill is the collector's own write to freed memory, made addressable for
+ * just that long; see gc/vg.h). */
 void gc_poison(void *p, size_t n)
 {
 #ifdef GC_ASAN
 	ASAN_UNPOISON_MEMORY_REGION(p, n); /* parts may be poisoned already */
 #endif
 #if defined(GC_ASAN) || !defined(NDEBUG)
+	GC_VG(gc_vg_writable(p, n)); /* parts may be NOACCESS already */
 	memset(p, 0xdb, n);
 #endif
+	GC_VG(gc_vg_noaccess(p, n));
 #ifdef GC_ASAN
 	ASAN_POISON_MEMORY_REGION(p, n);
-#else
+#endif
 	(void)p;
 	(void)n;
-#endif
 }
 
 void gc_unpoison(void *p, size_t n)

@@ -17,6 +17,7 @@ PACKAGES=(
   graphviz
   libgraphviz-dev
   chromium
+  valgrind
 )
 
 # Only for the benchmarks (tools/bench/bench.sh): the Go 1.19 twin programs,

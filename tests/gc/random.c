@@ -86,11 +86,18 @@ static void run_graph(run r)
 	else
 		cr_assert_gt(st.mark_slices, st.cycles, "marking was not incremental");
 	/* Incremental marking: the mutator runs, through the barriers, for a
-	 * share of the run while marking is on (stop-the-world: never). */
+	 * share of the run while marking is on (stop-the-world: never).  The
+	 * share is timing: safepoints give marking a share of the wall clock
+	 * (GC_BG_UTILIZATION) measured against its CPU time, so a preempted
+	 * mutator, or one that Valgrind slows by a different factor than the
+	 * marker, sees marking end in fewer operations.  The paced runs had
+	 * 5565 to 6366 of 30000 operations during mark in the debug build,
+	 * 1655 to 2215 under ASan with 2 cores at load 9, and 1655 to 3853
+	 * under Memcheck: 1 in 50 still proves that marking was incremental. */
 	if (r.stw)
 		cr_assert_eq(g.ops_in_mark, 0, "stop-the-world cycles finish inside one call");
 	else
-		cr_assert_gt(g.ops_in_mark, g.ops / (r.gcevery ? 50 : 10),
+		cr_assert_gt(g.ops_in_mark, g.ops / 50,
 		             "only %" PRIu64 " of %" PRIu64 " operations ran during mark", g.ops_in_mark, g.ops);
 	if (r.slice && !r.stw && !r.gcevery)
 		cr_assert_gt(st.mark_slices, 5 * st.cycles, "a %zu-byte slice should need many slices per cycle", r.slice);

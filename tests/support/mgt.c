@@ -11,6 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#if MAPGC_VALGRIND
+#include <valgrind/memcheck.h>
+#include <valgrind/valgrind.h>
+#endif
+
 /* ---- runtimes ------------------------------------------------------------- */
 
 /* Reachable from a global: a test that ends in exit(2) is not a leak. */
@@ -73,6 +78,51 @@ mg_stats mgt_stats(mg_runtime *rt)
 	mg_stats st;
 	mg_read_stats(rt, &st);
 	return st;
+}
+
+/* ---- Memcheck ------------------------------------------------------------- */
+
+bool mgt_under_valgrind(void)
+{
+#if MAPGC_VALGRIND
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return false;
+#endif
+}
+
+void mgt_read_freed(void *dst, const void *src, size_t n)
+{
+#if MAPGC_VALGRIND
+	VALGRIND_DISABLE_ERROR_REPORTING;
+#endif
+	const volatile unsigned char *s = src;
+	unsigned char *d = dst;
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+#if MAPGC_VALGRIND
+	VALGRIND_ENABLE_ERROR_REPORTING;
+#endif
+}
+
+bool mgt_vg_access_is(const void *p, size_t n, bool want_noaccess)
+{
+#if MAPGC_VALGRIND
+	/* VALGRIND_GET_VBITS answers 3 for a range with an unaddressable byte,
+	 * without a report; byte by byte, so "all" and "none" are told apart. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char vbits;
+		bool noaccess = VALGRIND_GET_VBITS((const char *)p + i, &vbits, 1) == 3;
+		if (noaccess != want_noaccess)
+			return false;
+	}
+	return true;
+#else
+	(void)p;
+	(void)n;
+	(void)want_noaccess;
+	return false;
+#endif
 }
 
 /* ---- failures ------------------------------------------------------------- */

@@ -118,6 +118,21 @@ uint64_t mgt_rng_below(mgt_rng *r, uint64_t n); /* uniform in [0, n), n > 0 */
 /* The seed of the last generator created, for failure messages (0: none). */
 uint64_t mgt_current_seed(void);
 
+/* ---- Memcheck (the heap annotations of gc/vg.h) ----------------------------- */
+
+/* Whether this process runs under Valgrind; known only in MAPGC_VALGRIND
+ * builds (false elsewhere), whose heap is annotated: only then do the two
+ * checks below mean anything. */
+bool mgt_under_valgrind(void);
+/* Copies n bytes of freed heap memory, with Memcheck's error reporting off
+ * for just that copy: tests that check what the collector left in freed
+ * memory (poison) read NOACCESS memory on purpose.  A plain copy elsewhere. */
+void mgt_read_freed(void *dst, const void *src, size_t n);
+/* Under mgt_under_valgrind: true when every byte of [p, p+n) is NOACCESS to
+ * Memcheck (want_noaccess) or every byte is addressable (!want_noaccess).
+ * Asks Memcheck without making a report. */
+bool mgt_vg_access_is(const void *p, size_t n, bool want_noaccess);
+
 /* ---- a random graph mutated through the barriers -------------------------- */
 
 enum { MGT_EDGES = 4, MGT_STASH = 4 };
