@@ -31,7 +31,7 @@ usage() {
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
-	--build) build=$2; shift 2 ;;
+	--build) build=$(cd "$2" && pwd) || usage; shift 2 ;;
 	--target) target=$2; shift 2 ;;
 	--time) secs=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;

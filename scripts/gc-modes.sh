@@ -41,7 +41,7 @@ usage() {
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
-	--build) build=$2; shift 2 ;;
+	--build) build=$(cd "$2" && pwd) || usage; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--modes) modes=$2; shift 2 ;;
 	--ctest-only) do_stress=0; shift ;;

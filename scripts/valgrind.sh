@@ -51,7 +51,7 @@ usage() {
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
-	--build) build=$2; shift 2 ;;
+	--build) build=$(cd "$2" && pwd) || usage; shift 2 ;;
 	--quick) quick=1; shift ;;
 	--jobs) jobs=$2; shift 2 ;;
 	-h|--help) usage ;;
