@@ -115,7 +115,7 @@ static inline void value_clear(mg_runtime *rt, const rt_typeinfo *ti, void *dst)
 {
 	if (!ti->noscan)
 		gc_bulk_barrier(rt, ti, dst, NULL, 1);
-	memset(dst, 0, ti->elem_size);
+	map_zero_value(dst, ti->elem_size);
 }
 
 /* Moves a cell's key or elem (the stored form: a pointer when indirect). */

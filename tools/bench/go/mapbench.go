@@ -7,8 +7,22 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
+
+// MAPBENCH_CLOCK=cpu times with the process's CPU time (getrusage: every
+// thread, so the collector's too) instead of the wall clock, and
+// MAPBENCH_OPS=hit,delete runs only the named operations: the same knobs
+// as mapbench.c, for comparisons on a busy machine.  bench.sh sets neither.
+var clock = func() time.Duration { return time.Duration(time.Now().UnixNano()) }
+
+func cpuClock() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 var smState uint64
 
@@ -38,41 +52,40 @@ var opNames = []string{"insert", "hit", "miss", "delete", "iterate"}
 
 func (b *bench[K]) pass(op int) time.Duration {
 	var sum int64
-	var t0 time.Time
-	var d time.Duration
+	var t0, d time.Duration
 	switch op {
 	case 0:
-		t0 = time.Now()
+		t0 = clock()
 		b.fill()
-		d = time.Since(t0)
+		d = clock() - t0
 	case 1, 2:
 		ks := b.keys
 		if op == 2 {
 			ks = b.miss
 		}
 		m := b.m
-		t0 = time.Now()
+		t0 = clock()
 		for _, k := range ks {
 			if v, ok := m[k]; ok {
 				sum += v
 			}
 		}
-		d = time.Since(t0)
+		d = clock() - t0
 	case 3:
 		b.fill()
 		m := b.m
-		t0 = time.Now()
+		t0 = clock()
 		for _, k := range b.keys {
 			delete(m, k)
 		}
-		d = time.Since(t0)
+		d = clock() - t0
 		b.fill()
 	default:
-		t0 = time.Now()
+		t0 = clock()
 		for _, v := range b.m {
 			sum += v
 		}
-		d = time.Since(t0)
+		d = clock() - t0
 	}
 	sink += sum
 	return d
@@ -116,12 +129,19 @@ func run[K comparable](kind string, n int, mk func(int64) K) {
 		b.miss[i] = mk(v + int64(n))
 	}
 	b.fill()
+	only := os.Getenv("MAPBENCH_OPS")
 	for op := range opNames {
+		if only != "" && !strings.Contains(only, opNames[op]) {
+			continue
+		}
 		fmt.Printf("map %s %d %s %.2f\n", kind, n, opNames[op], b.measure(op))
 	}
 }
 
 func main() {
+	if os.Getenv("MAPBENCH_CLOCK") == "cpu" {
+		clock = cpuClock
+	}
 	sizes := []int{1000, 100000, 1000000}
 	if len(os.Args) > 1 {
 		n, err := strconv.Atoi(os.Args[1])
