@@ -16,15 +16,33 @@
 #       a crash leaves its input in the build directory and fails the entry.
 #
 # Longer campaigns: scripts/fuzz.sh (parallel jobs, op counts, merging new
-# coverage back into the committed corpus).  Also here: fuzz/negative_<name>
-# (the oracles fire when a barrier is removed), fuzz/known_<name> (open bugs
-# still reproduce, tests/fuzz/known-bugs/) and, at the end, the long soak.
+# coverage back into the committed corpus).  Also here: fuzz/negative_<name>*
+# (each target's oracles fire when MAPGC_FUZZ_BREAK falsifies what they
+# check, and a read past the input is caught under ASan), fuzz/known_<name>
+# (open bugs still reproduce, tests/fuzz/known-bugs/) and, at the end, the
+# long soak.
+#
+# The targets:
+#   map       bytes -> map operations on the collected heap (fuzz_map.c)
+#   trace     bytes -> a gctrace/maptrace log for `mapgc trace` (fuzz_trace.c)
+#   snapshot  bytes -> a heap snapshot for `mapgc reach`, analysed and
+#             reported when it loads (fuzz_snapshot.c)
+# The parser targets compile the tool's modules they drive from
+# tools/mapgc/ (the tool itself is an executable, not a library) and the
+# helpers of tests/fuzz/src/fuzz_common.c.
 include_guard(GLOBAL)
 
 option(MAPGC_FUZZ "Build the libFuzzer targets (needs clang; see the fuzz preset)" OFF)
 set(MAPGC_FUZZ_SECONDS 60 CACHE STRING "Seconds each `fuzz`-labelled ctest entry fuzzes for")
 
-set(MAPGC_FUZZ_TARGETS map)
+set(MAPGC_FUZZ_TARGETS map trace snapshot)
+
+# Per target: the tools/mapgc/ modules it drives.  Its libFuzzer options
+# (-max_len, -timeout) are in tests/fuzz/src/fuzz_<name>.options, read here
+# and by scripts/fuzz.sh.
+set(_mapgc_fuzz_tools_trace trace_parse.c trace_log.c trace_out.c trace_chart.c trace_plot.c json.c)
+set(_mapgc_fuzz_tools_snapshot json.c reach_graph.c reach_snapshot.c reach_analyze.c reach_dom.c
+    reach_report.c reach_dot.c)
 
 if(NOT MAPGC_BUILD_TESTS)
   return()
@@ -36,7 +54,12 @@ endif()
 
 find_program(MAPGC_BASH bash REQUIRED)
 
-function(_mapgc_fuzz_target target)
+function(_mapgc_fuzz_target target name)
+  if(_mapgc_fuzz_tools_${name})
+    list(TRANSFORM _mapgc_fuzz_tools_${name} PREPEND "${PROJECT_SOURCE_DIR}/tools/mapgc/" OUTPUT_VARIABLE tools)
+    target_sources(${target} PRIVATE ${tools} "${PROJECT_SOURCE_DIR}/tests/fuzz/src/fuzz_common.c")
+    target_link_libraries(${target} PRIVATE m)
+  endif()
   mapgc_apply_build_flags(${target})
   mapgc_use_internal_headers(${target})
   target_compile_definitions(${target} PRIVATE _GNU_SOURCE)
@@ -44,31 +67,36 @@ function(_mapgc_fuzz_target target)
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/fuzz")
 endfunction()
 
+# _mapgc_fuzz_negative(NAME SUFFIX BREAK PATTERN GLOB...): ctest
+# fuzz/negative_NAME[SUFFIX] replays each corpus file matching a GLOB alone
+# with MAPGC_FUZZ_BREAK=BREAK, and each must fail with PATTERN on stderr
+# (tests/fuzz/expect_failure.sh): the oracles provably fire.
+function(_mapgc_fuzz_negative name suffix brk pattern)
+  list(TRANSFORM ARGN PREPEND "${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name}/" OUTPUT_VARIABLE globs)
+  file(GLOB files CONFIGURE_DEPENDS ${globs})
+  if(NOT files)
+    message(FATAL_ERROR "fuzz/negative_${name}${suffix}: no corpus file matches ${ARGN}")
+  endif()
+  add_test(NAME "fuzz/negative_${name}${suffix}"
+    COMMAND "${MAPGC_BASH}" "${PROJECT_SOURCE_DIR}/tests/fuzz/expect_failure.sh"
+            "${pattern}" $<TARGET_FILE:mapgc-fuzz-${name}-replay> ${files})
+  set_tests_properties("fuzz/negative_${name}${suffix}" PROPERTIES
+    LABELS "corpus"
+    TIMEOUT "${MAPGC_TEST_TIMEOUT}"
+    ENVIRONMENT "MAPGC_FUZZ_BREAK=${brk}")
+endfunction()
+
 foreach(name IN LISTS MAPGC_FUZZ_TARGETS)
   set(src "${PROJECT_SOURCE_DIR}/tests/fuzz/src/fuzz_${name}.c")
   set(corpus "${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name}")
 
   add_executable(mapgc-fuzz-${name}-replay "${src}" "${PROJECT_SOURCE_DIR}/tests/fuzz/src/replay_main.c")
-  _mapgc_fuzz_target(mapgc-fuzz-${name}-replay)
+  _mapgc_fuzz_target(mapgc-fuzz-${name}-replay ${name})
   add_test(NAME "fuzz/corpus_${name}" COMMAND mapgc-fuzz-${name}-replay "${corpus}")
   set_tests_properties("fuzz/corpus_${name}" PROPERTIES
     LABELS "corpus"
     TIMEOUT "${MAPGC_TEST_TIMEOUT}"
     FAIL_REGULAR_EXPRESSION "ERROR: LeakSanitizer;DIVERGENCE")
-
-  # The oracles must be able to fire: evacuation without its write barrier
-  # (MAPGC_FUZZ_BREAK=evac) must turn the evac-*-ptr/str seeds into
-  # checkmark failures.
-  file(GLOB negative CONFIGURE_DEPENDS "${corpus}/seed-evac-*-ptr" "${corpus}/seed-evac-*-str")
-  if(negative)
-    add_test(NAME "fuzz/negative_${name}"
-      COMMAND "${MAPGC_BASH}" "${PROJECT_SOURCE_DIR}/tests/fuzz/expect_failure.sh"
-              "checkmark found unmarked object" $<TARGET_FILE:mapgc-fuzz-${name}-replay> ${negative})
-    set_tests_properties("fuzz/negative_${name}" PROPERTIES
-      LABELS "corpus"
-      TIMEOUT "${MAPGC_TEST_TIMEOUT}"
-      ENVIRONMENT "MAPGC_FUZZ_BREAK=evac")
-  endif()
 
   # Open bugs the fuzzer found: each reproducer must still diverge
   # (tests/fuzz/known-bugs/README.md); a fixed one fails this entry.
@@ -84,19 +112,40 @@ foreach(name IN LISTS MAPGC_FUZZ_TARGETS)
 
   if(MAPGC_FUZZ)
     add_executable(mapgc-fuzz-${name} "${src}")
-    _mapgc_fuzz_target(mapgc-fuzz-${name})
+    _mapgc_fuzz_target(mapgc-fuzz-${name} ${name})
     target_link_options(mapgc-fuzz-${name} PRIVATE -fsanitize=fuzzer)
     set(work "${PROJECT_BINARY_DIR}/fuzz-corpus/${name}")
     file(MAKE_DIRECTORY "${work}")
     math(EXPR timeout "${MAPGC_FUZZ_SECONDS} + 120")
+    set(optfile "${PROJECT_SOURCE_DIR}/tests/fuzz/src/fuzz_${name}.options")
+    file(STRINGS "${optfile}" options REGEX "^-")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${optfile}")
     add_test(NAME "fuzz/${name}"
-      COMMAND mapgc-fuzz-${name} -max_total_time=${MAPGC_FUZZ_SECONDS} -max_len=4096 -timeout=60
+      COMMAND mapgc-fuzz-${name} -max_total_time=${MAPGC_FUZZ_SECONDS} ${options}
               -print_final_stats=1 "-artifact_prefix=${PROJECT_BINARY_DIR}/fuzz/${name}-" "${work}" "${corpus}")
     set_tests_properties("fuzz/${name}" PROPERTIES
       LABELS "fuzz"
       TIMEOUT "${timeout}")
   endif()
 endforeach()
+
+# The map oracles: evacuation without its write barrier must turn the
+# evac-*-ptr/str seeds into checkmark failures.
+_mapgc_fuzz_negative(map "" evac "checkmark found unmarked object" "seed-evac-*-ptr" "seed-evac-*-str")
+# The parser oracles (fuzz_trace.c, fuzz_snapshot.c: NEGATIVE MODE): a gc
+# line printed back wrong, an error expected on the wrong line, a snapshot
+# written back wrong, a dominator missing from the definition's sets.
+_mapgc_fuzz_negative(trace _roundtrip trace-roundtrip "DIVERGENCE: line [0-9]+: record printed back" "gc-*")
+_mapgc_fuzz_negative(trace _lineno trace-lineno "DIVERGENCE: error 0: line [1-9]" "malformed-*")
+_mapgc_fuzz_negative(snapshot _roundtrip snapshot-roundtrip "DIVERGENCE: the snapshot written back loads with another cycle"
+  "json-*")
+_mapgc_fuzz_negative(snapshot _dom snapshot-dom "DIVERGENCE: object [0-9]+ \\(id [0-9]+\\): (.*dominat|retains)" "json-mapgc-*")
+# A read past the input: the replay driver's exact-size copy makes it an
+# ASan report, so a parser overrun fails the corpus replay of ASan builds.
+if(MAPGC_SANITIZE MATCHES "address")
+  _mapgc_fuzz_negative(trace _overread overread "AddressSanitizer: heap-buffer-overflow" "gc-go119-*")
+  _mapgc_fuzz_negative(snapshot _overread overread "AddressSanitizer: heap-buffer-overflow" "json-small*")
+endif()
 
 # ---- the long soak ----------------------------------------------------------------
 # `mapgc stress --soak 10m` (tools/mapgc/stress_soak.h), label soak, run by

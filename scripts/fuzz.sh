@@ -3,13 +3,18 @@
 #
 #   scripts/fuzz.sh [--build DIR] [--target NAME] [--time SECONDS] [--jobs N] [--merge]
 #
-# Runs N independent libFuzzer processes of DIR/fuzz/mapgc-fuzz-NAME (build
-# it with the `fuzz` preset: cmake --preset fuzz && cmake --build --preset
-# fuzz) for SECONDS each, sharing one working corpus (DIR/fuzz-corpus/NAME,
-# seeded from tests/fuzz/corpus/NAME; libFuzzer reloads it, so the jobs
-# share finds).  Logs go to DIR/fuzz/logs/, crashes to DIR/fuzz/artifacts/.
-# At the end it prints, per job and in total, the map operations the target
-# checked (its "fuzz_map: exit:" line) and the crashes found.
+# NAME is a target of tests/fuzz/src/fuzz_NAME.c: map (the default), trace
+# or snapshot.  Runs N independent libFuzzer processes of
+# DIR/fuzz/mapgc-fuzz-NAME (build it with the `fuzz` preset: cmake --preset
+# fuzz && cmake --build --preset fuzz) for SECONDS each, with the target's
+# libFuzzer options (tests/fuzz/src/fuzz_NAME.options, as ctest uses them),
+# sharing one working corpus (DIR/fuzz-corpus/NAME, seeded from
+# tests/fuzz/corpus/NAME; libFuzzer reloads it, so the jobs share finds).
+# Logs go to DIR/fuzz/logs/, crashes to DIR/fuzz/artifacts/.  At the end it
+# prints, per job and in total, the inputs executed, the coverage libFuzzer
+# reached (cov: edges, ft: features), for the map target the map operations
+# it checked (its "fuzz_map: exit:" line), and the crashes found.  Run it
+# under `nice -n 10` on a shared machine.
 #
 #   --merge   afterwards, merge the working corpus into tests/fuzz/corpus/NAME
 #             (libFuzzer -merge=1: only inputs that add coverage are copied).
@@ -44,8 +49,11 @@ done
 
 bin=$build/fuzz/mapgc-fuzz-$target
 seeds=$src/tests/fuzz/corpus/$target
+options=$src/tests/fuzz/src/fuzz_$target.options
 [[ -x $bin ]] || { echo "fuzz.sh: $bin is not built (cmake --preset fuzz && cmake --build --preset fuzz)" >&2; exit 2; }
 [[ -d $seeds ]] || { echo "fuzz.sh: no seed corpus $seeds" >&2; exit 2; }
+[[ -f $options ]] || { echo "fuzz.sh: no options file $options" >&2; exit 2; }
+mapfile -t opts < <(grep '^-' "$options")
 
 work=$build/fuzz-corpus/$target
 logs=$build/fuzz/logs
@@ -56,7 +64,7 @@ echo "fuzz.sh: $jobs job(s) x ${secs}s of $bin"
 t0=$EPOCHREALTIME
 pids=()
 for ((j = 0; j < jobs; j++)); do
-	"$bin" -max_total_time="$secs" -max_len=4096 -timeout=60 -print_final_stats=1 \
+	"$bin" -max_total_time="$secs" "${opts[@]}" -print_final_stats=1 \
 		-artifact_prefix="$arts/$target-" "$work" "$seeds" >"$logs/$target-$j.log" 2>&1 &
 	pids+=($!)
 done
@@ -66,23 +74,26 @@ for ((j = 0; j < jobs; j++)); do
 done
 wall=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
 
-total=0
+total=0 total_execs=0
 for ((j = 0; j < jobs; j++)); do
 	log=$logs/$target-$j.log
 	line=$(grep -E '^fuzz_map: exit:' "$log" | tail -n 1)
 	ops=$(sed -n -E 's/.*exit: ([0-9]+) map operations.*/\1/p' <<<"$line")
 	execs=$(sed -n -E 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log")
-	echo "job $j: ${ops:-?} map operations, ${execs:-?} inputs ($log)"
+	cov=$(grep -E '^#[0-9]+.* cov: ' "$log" | tail -n 1 | sed -n -E 's/.* (cov: [0-9]+ ft: [0-9]+).*/\1/p')
+	echo "job $j: ${execs:-?} inputs, ${cov:-no cov: line}${ops:+, $ops map operations} ($log)"
 	total=$((total + ${ops:-0}))
+	total_execs=$((total_execs + ${execs:-0}))
 	if grep -qE 'ERROR: libFuzzer|DIVERGENCE|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$log"; then
 		echo "job $j: CRASH:" && grep -E -m 3 'DIVERGENCE|ERROR:|SUMMARY:|Test unit written' "$log"
 		status=1
 	fi
 done
-echo "total: $total map operations checked in ${wall}s by $jobs job(s); corpus $(ls "$work" | wc -l) inputs"
+echo "total: $total_execs inputs${ops:+, $total map operations} checked in ${wall}s by $jobs job(s);" \
+	"corpus $(ls "$work" | wc -l) inputs"
 
 if [[ $merge -eq 1 ]]; then
-	"$bin" -merge=1 -max_len=4096 -timeout=60 "$seeds" "$work" >"$logs/$target-merge.log" 2>&1 ||
+	"$bin" -merge=1 "${opts[@]}" "$seeds" "$work" >"$logs/$target-merge.log" 2>&1 ||
 		{ echo "fuzz.sh: merge failed, see $logs/$target-merge.log" >&2; status=1; }
 	echo "merged: tests/fuzz/corpus/$target now has $(ls "$seeds" | wc -l) inputs"
 fi

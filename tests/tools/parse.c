@@ -185,6 +185,34 @@ Test(trace_parse, prefixed_records)
 	cr_assert_eq(rec.u.gc.n, 2);
 }
 
+/* Found by tests/fuzz/src/fuzz_trace.c's far-offset oracle: pair offsets
+ * were 16-bit, so past 64 KiB into a line (a long prefix, or long blanks)
+ * trace_mapev_get read the wrong bytes.  trace_parse_line takes any length. */
+Test(trace_parse, mapev_pairs_far_into_a_line)
+{
+	size_t far = 70000;
+	char *line = malloc(far + 64);
+	cr_assert_not_null(line);
+	memset(line, 'x', far);
+	strcpy(line + far, "mapev grow m#2 kind=double");
+	cr_assert_eq(trace_parse_line(line, strlen(line), &rec), TRACE_MAPEV, "%s", rec.err);
+	cr_assert_eq(rec.offset, far);
+	const char *v;
+	size_t n;
+	cr_assert(trace_mapev_get(&rec.u.ev, line, "kind", &v, &n));
+	cr_assert_eq(n, 6);
+	cr_assert_eq(memcmp(v, "double", 6), 0);
+	/* blanks inside the record: the pair itself lies past 64 KiB */
+	strcpy(line, "mapev grow m#2 ");
+	memset(line + 15, ' ', far - 15);
+	strcpy(line + far, "B=4");
+	cr_assert_eq(trace_parse_line(line, strlen(line), &rec), TRACE_MAPEV, "%s", rec.err);
+	cr_assert(trace_mapev_get(&rec.u.ev, line, "B", &v, &n));
+	cr_assert_eq(n, 1);
+	cr_assert_eq(*v, '4');
+	free(line);
+}
+
 Test(trace_parse, prefix_tries_are_bounded)
 {
 	/* TRACE_PREFIX_TRIES failing candidates, then a good record: passed over */

@@ -168,8 +168,8 @@ static void check_record(const char *line, size_t len, trace_kind kind, const tr
 		cr_assert_lt(rec->offset, len);
 	if (kind == TRACE_MAPEV) {
 		for (size_t i = 0; i < rec->u.ev.npairs; i++) {
-			cr_assert_leq((size_t)rec->u.ev.pair[i].key_off + rec->u.ev.pair[i].key_len, len);
-			cr_assert_leq((size_t)rec->u.ev.pair[i].val_off + rec->u.ev.pair[i].val_len, len);
+			cr_assert_leq(rec->u.ev.pair[i].key_off + rec->u.ev.pair[i].key_len, len);
+			cr_assert_leq(rec->u.ev.pair[i].val_off + rec->u.ev.pair[i].val_len, len);
 		}
 		cr_assert_lt(strlen(rec->u.ev.name), sizeof rec->u.ev.name);
 	}

@@ -444,12 +444,10 @@ parse_mapev(cursor *c, trace_mapev *ev)
 		const char *val = c->p;
 		while (c->p < c->end && !is_blank(*c->p))
 			c->p++;
-		/* Offsets fit: the line is at most TRACE_LINE_MAX bytes. */
-		_Static_assert(TRACE_LINE_MAX <= UINT16_MAX, "mapev offsets are 16-bit");
-		ev->pair[ev->npairs].key_off = (uint16_t)(key - c->line);
-		ev->pair[ev->npairs].key_len = (uint16_t)klen;
-		ev->pair[ev->npairs].val_off = (uint16_t)(val - c->line);
-		ev->pair[ev->npairs].val_len = (uint16_t)(c->p - val);
+		ev->pair[ev->npairs].key_off = (size_t)(key - c->line);
+		ev->pair[ev->npairs].key_len = klen;
+		ev->pair[ev->npairs].val_off = (size_t)(val - c->line);
+		ev->pair[ev->npairs].val_len = (size_t)(c->p - val);
 		ev->npairs++;
 	}
 }

@@ -189,7 +189,9 @@ typedef struct trace_map {
 } trace_map;
 
 /* A mapev line's pairs are not copied: they are offsets into the line, so
- * the line must outlive the record (trace_mapev_get takes it back). */
+ * the line must outlive the record (trace_mapev_get takes it back).  The
+ * offsets are size_t: trace_parse_line takes lines of any length, and a
+ * record may follow a long prefix. */
 #define TRACE_MAPEV_NAME_MAX 31
 #define TRACE_MAPEV_MAX_PAIRS 16
 
@@ -198,7 +200,7 @@ typedef struct trace_mapev {
 	uint64_t map_id;                     /* m#ID */
 	size_t npairs;
 	struct {
-		uint16_t key_off, key_len, val_off, val_len;
+		size_t key_off, key_len, val_off, val_len;
 	} pair[TRACE_MAPEV_MAX_PAIRS];
 } trace_mapev;
 
