@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 cli_opt
 cli_option(int argc, char **argv, int *i, const char *name, bool takes_value,
@@ -68,4 +70,24 @@ cli_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int
+cli_output_close(FILE *out, const char *path, bool complete)
+{
+	int err = 0;
+	struct stat st;
+
+	errno = 0;
+	if (fflush(out) != 0 || ferror(out))
+		err = errno ? errno : EIO;
+	if (out == stdout)
+		return err;
+	bool regular = fstat(fileno(out), &st) == 0 && S_ISREG(st.st_mode);
+	errno = 0;
+	if (fclose(out) != 0 && err == 0)
+		err = errno ? errno : EIO;
+	if ((err != 0 || !complete) && regular && path != NULL)
+		unlink(path);
+	return err;
 }

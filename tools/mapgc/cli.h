@@ -71,6 +71,16 @@ cli_opt cli_option(int argc, char **argv, int *i, const char *name,
  */
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/*
+ * Finish an output: out is stdout (path NULL) or fopen(path, "w").  Flushes
+ * and closes it; when the command failed to produce it (!complete) or
+ * writing fails, a regular file at path is removed, so that no truncated
+ * output is left to pass for a complete one (stdout cannot be taken back:
+ * the error message says it).  Returns 0, or the errno of the failed
+ * write (EIO when there is none).
+ */
+int cli_output_close(FILE *out, const char *path, bool complete);
+
 /* Print "mapgc[ CMD]: MESSAGE\n" to stderr (printf-style). */
 void cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

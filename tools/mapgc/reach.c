@@ -395,11 +395,13 @@ reach_dot(const ra_result *r, const reach_opts *o)
 		cli_error("reach", "cannot write %s: %s", o->output, strerror(errno));
 		return CLI_EXIT_FAIL;
 	}
+	errno = 0;
 	int rc = rdot_map(out, r, mi);
-	if (out != stdout ? fclose(out) != 0 : fflush(out) != 0)
+	int err = rc != 0 ? errno : 0;
+	if (cli_output_close(out, o->output, rc == 0) != 0)
 		rc = -1;
 	if (rc != 0) {
-		cli_error("reach", "writing the DOT output failed");
+		cli_error("reach", "writing the DOT output failed%s%s", err ? ": " : "", err ? strerror(err) : "");
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;
@@ -444,12 +446,14 @@ reach_report(const ra_result *r, const reach_opts *o, const rp_source *src)
 		free(objs);
 		return CLI_EXIT_FAIL;
 	}
+	errno = 0;
 	int rc = o->json ? rp_json(out, r, src, &q) : rp_text(out, r, src, &q);
-	if (out != stdout ? fclose(out) != 0 : fflush(out) != 0)
+	int err = rc != 0 ? errno : 0;
+	if (cli_output_close(out, o->output, rc == 0) != 0)
 		rc = -1;
 	free(objs);
 	if (rc != 0) {
-		cli_error("reach", "writing the report failed");
+		cli_error("reach", "writing the report failed%s%s", err ? ": " : "", err ? strerror(err) : "");
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;

@@ -1,7 +1,16 @@
 /*
  * reach_svg.c — DOT to SVG through Graphviz (reach_dot.h, RENDERING):
- * libgvc in-process when the build has it, else the `dot` program, else
- * the DOT text alone.
+ * libgvc when the build has it, else the `dot` program, else the DOT text
+ * alone.
+ *
+ * Graphviz always runs in a child process (libgvc in a fork, or the dot
+ * program), because it does not fail cleanly when memory runs out: under
+ * `ulimit -v` Pango's font threads cannot be created and GLib aborts the
+ * process (SIGTRAP), and allocation failures inside Graphviz abort or
+ * exit too (scripts/failalloc-sweep.sh found the first).  The child's
+ * stderr goes to a temporary file: passed on when the child succeeds;
+ * when it fails, its last line goes into the one error message, the SVG
+ * it may have begun is removed, and mapgc itself exits 1 with no signal.
  */
 #include "reach_dot.h"
 
@@ -11,6 +20,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,45 +55,34 @@ rsvg_have_dot_program(void)
 }
 
 #ifdef MAPGC_HAVE_GVC
-/*
- * One Graphviz context for the whole process, never freed.  Graphviz 2.43
- * (Debian 12) caches font names in its text-layout plugin across contexts:
- * a second gvContext after gvFreeContext reads a freed name (a
- * heap-use-after-free that ASan reports on the second map of --svg-dir).
- * Keeping the first context avoids that path altogether.
- */
-static GVC_t *rsvg_context;
-
-static rdot_outcome
-rsvg_gvc(const char *dot, size_t len, const char *svg_path, char *err, size_t errlen)
+/* In the child: render, and exit 0 or 1 (never return).  One context per
+ * process, never freed: Graphviz 2.43 (Debian 12) caches font names in
+ * its text-layout plugin across contexts, and a second gvContext after
+ * gvFreeContext reads a freed name (a heap-use-after-free ASan reported on
+ * the second map of --svg-dir when rendering ran in-process). */
+static void
+rsvg_gvc_child(const char *dot, size_t len, const char *svg_path)
 {
 	/* agmemread wants a NUL-terminated string. */
 	char *text = malloc(len + 1);
 	if (text == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return RDOT_FAILED;
+		fputs("out of memory\n", stderr);
+		_exit(1);
 	}
 	memcpy(text, dot, len);
 	text[len] = '\0';
-	if (rsvg_context == NULL)
-		rsvg_context = gvContext();
-	Agraph_t *g = rsvg_context ? agmemread(text) : NULL;
-	free(text);
+	GVC_t *gvc = gvContext();
+	Agraph_t *g = gvc ? agmemread(text) : NULL;
 	if (g == NULL) {
-		snprintf(err, errlen, "Graphviz could not read the graph");
-		return RDOT_FAILED;
+		fputs("Graphviz could not read the graph\n", stderr);
+		_exit(1);
 	}
-	int rc = gvLayout(rsvg_context, g, "dot");
-	if (rc == 0) {
-		rc = gvRenderFilename(rsvg_context, g, "svg", svg_path);
-		gvFreeLayout(rsvg_context, g);
-	}
-	agclose(g);
-	if (rc != 0) {
-		snprintf(err, errlen, "Graphviz could not render %s", svg_path);
-		return RDOT_FAILED;
-	}
-	return RDOT_SVG;
+	int rc = gvLayout(gvc, g, "dot");
+	if (rc == 0)
+		rc = gvRenderFilename(gvc, g, "svg", svg_path);
+	if (rc != 0)
+		fprintf(stderr, "Graphviz could not render %s\n", svg_path);
+	_exit(rc == 0 ? 0 : 1);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -115,6 +114,118 @@ __lsan_default_suppressions(void)
 #endif
 #endif
 
+/*
+ * The line of f (the child's stderr) to quote on failure: the first that
+ * says a plugin could not be loaded, else the last non-empty one.  Returns
+ * true for a plugin: Graphviz then renders with what it has left (its core
+ * SVG renderer, font metrics guessed, a different layout) and exits 0 — a
+ * picture that looks complete but is not the one asked for.  Under
+ * `ulimit -v` that is how it reports that Pango's libraries did not fit.
+ */
+static bool
+rsvg_quote_line(FILE *f, char *line, size_t size)
+{
+	char buf[512];
+	bool plugin = false;
+
+	line[0] = '\0';
+	rewind(f);
+	while (!plugin && fgets(buf, sizeof buf, f) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		plugin = strstr(buf, "Could not load \"") != NULL;
+		if (buf[0] != '\0')
+			snprintf(line, size, "%s", buf);
+	}
+	return plugin;
+}
+
+/* Copy f (the child's stderr) to our stderr. */
+static void
+rsvg_relay(FILE *f)
+{
+	char buf[4096];
+	size_t n;
+
+	rewind(f);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, stderr);
+}
+
+/*
+ * Wait for the Graphviz child pid that renders svg_path, its stderr in
+ * errf.  On failure (including a missing plugin, rsvg_quote_line): remove
+ * what it wrote, and one message in err with how it ended, its words and,
+ * under an address-space limit, that memory is the likely cause.
+ */
+static rdot_outcome
+rsvg_wait(pid_t pid, FILE *errf, const char *who, const char *svg_path, char *err, size_t errlen)
+{
+	int status;
+	char last[256], how[64], hint[128] = "";
+	struct rlimit as;
+	struct stat st;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waiting for %s: %s", who, strerror(errno));
+			fclose(errf);
+			return RDOT_FAILED;
+		}
+	bool plugin = rsvg_quote_line(errf, last, sizeof last);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !plugin) {
+		rsvg_relay(errf);
+		fclose(errf);
+		return RDOT_SVG;
+	}
+	fclose(errf);
+	if (stat(svg_path, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(svg_path);
+	if (plugin)
+		snprintf(how, sizeof how, "a plugin is missing");
+	else if (WIFSIGNALED(status))
+		snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
+	if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+		snprintf(hint, sizeof hint, "; the address space is limited to %llu MiB (ulimit -v): out of memory?",
+			(unsigned long long)(as.rlim_cur >> 20));
+	snprintf(err, errlen, "%s failed rendering %s (%s%s%s)%s", who, svg_path, how, last[0] ? ": " : "", last, hint);
+	return RDOT_FAILED;
+}
+
+/* A temporary file for the child's stderr; NULL with err set. */
+static FILE *
+rsvg_errfile(char *err, size_t errlen)
+{
+	FILE *f = tmpfile();
+	if (f == NULL)
+		snprintf(err, errlen, "cannot create a temporary file for Graphviz's messages: %s", strerror(errno));
+	return f;
+}
+
+#ifdef MAPGC_HAVE_GVC
+static rdot_outcome
+rsvg_gvc(const char *dot, size_t len, const char *svg_path, char *err, size_t errlen)
+{
+	FILE *errf = rsvg_errfile(err, errlen);
+	if (errf == NULL)
+		return RDOT_FAILED;
+	fflush(stdout);   /* the child must not write our buffered output again */
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot start Graphviz: fork: %s", strerror(errno));
+		fclose(errf);
+		return RDOT_FAILED;
+	}
+	if (pid == 0) {
+		dup2(fileno(errf), 2);
+		rsvg_gvc_child(dot, len, svg_path);
+	}
+	return rsvg_wait(pid, errf, "Graphviz", svg_path, err, errlen);
+}
+#endif
+
 /* `dot -Tsvg -o svg_path`, the DOT on its standard input. */
 static rdot_outcome
 rsvg_program(const char *dot, size_t len, const char *svg_path, char *err, size_t errlen)
@@ -123,20 +234,28 @@ rsvg_program(const char *dot, size_t len, const char *svg_path, char *err, size_
 	pid_t pid;
 	posix_spawn_file_actions_t fa;
 	char *argv[] = {"dot", "-Tsvg", "-o", (char *)svg_path, NULL};
+	FILE *errf = rsvg_errfile(err, errlen);
 
+	if (errf == NULL)
+		return RDOT_FAILED;
 	if (pipe(fds) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		fclose(errf);
 		return RDOT_FAILED;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
-	posix_spawn_file_actions_addclose(&fa, fds[0]);
-	posix_spawn_file_actions_addclose(&fa, fds[1]);
-	int rc = posix_spawnp(&pid, "dot", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	int rc = posix_spawn_file_actions_init(&fa);
+	if (rc == 0) {
+		posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+		posix_spawn_file_actions_adddup2(&fa, fileno(errf), 2);
+		posix_spawn_file_actions_addclose(&fa, fds[0]);
+		posix_spawn_file_actions_addclose(&fa, fds[1]);
+		rc = posix_spawnp(&pid, "dot", &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	close(fds[0]);
 	if (rc != 0) {
 		close(fds[1]);
+		fclose(errf);
 		snprintf(err, errlen, "cannot run dot: %s", strerror(rc));
 		return RDOT_FAILED;
 	}
@@ -156,18 +275,13 @@ rsvg_program(const char *dot, size_t len, const char *svg_path, char *err, size_
 	}
 	close(fds[1]);
 	sigaction(SIGPIPE, &old, NULL);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			snprintf(err, errlen, "waiting for dot: %s", strerror(errno));
-			return RDOT_FAILED;
-		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || off < len) {
-		snprintf(err, errlen, "dot failed rendering %s (status %d)", svg_path,
-			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	rdot_outcome out = rsvg_wait(pid, errf, "dot", svg_path, err, errlen);
+	if (out == RDOT_SVG && off < len) {
+		snprintf(err, errlen, "dot failed rendering %s (it did not read all of its input)", svg_path);
+		unlink(svg_path);
 		return RDOT_FAILED;
 	}
-	return RDOT_SVG;
+	return out;
 }
 
 /* No Graphviz: write the DOT where the SVG would be, as .dot. */

@@ -8,6 +8,9 @@
  *     as "mapgc trace: line N: WHAT" and reading goes on (contract);
  *  4. derive the figures, write the output (-o FILE, default stdout);
  *  5. exit 1 if any line was malformed or anything failed, else 0.
+ * Out of memory at any step ends the run with one message and status 1,
+ * and no output: a report that lacks records or figures would look
+ * complete.  An -o file the run fails to finish is removed (cli.h).
  */
 #include "trace.h"
 
@@ -223,20 +226,31 @@ trace_read(trace_log *log, FILE *in, const char *path)
 		return false;
 	}
 	trace_reader_init_file(r, in);
-	while ((got = trace_reader_next(r, &line)) > 0)
-		if (!trace_log_feed(log, &line, msg, sizeof msg))
-			cli_error("trace", "line %" PRIu64 ": %s", line.no, msg);
+	while ((got = trace_reader_next(r, &line)) > 0) {
+		if (trace_log_feed(log, &line, msg, sizeof msg))
+			continue;
+		if (log->out_of_memory) {
+			cli_error("trace", "out of memory at line %" PRIu64 " of '%s'", line.no, path);
+			free(r);
+			return false;
+		}
+		cli_error("trace", "line %" PRIu64 ": %s", line.no, msg);
+	}
 	if (got < 0)
 		cli_error("trace", "reading '%s': %s", path, strerror(r->error));
 	free(r);
 	return got == 0;
 }
 
+/* Writes the output; *complete is false when it stopped short (out of
+ * memory), true even when a failure was reported (an unreadable
+ * --reach-dir: the report is whole, without the pictures). */
 static int
-trace_write(const trace_opts *o, const trace_log *log, const char *name, FILE *out)
+trace_write(const trace_opts *o, const trace_log *log, const char *name, FILE *out, bool *complete)
 {
 	int err;
 
+	*complete = true;
 	switch (o->mode) {
 	case TRACE_MODE_SUMMARY:
 		trace_write_summary(out, log, name);
@@ -254,6 +268,7 @@ trace_write(const trace_opts *o, const trace_log *log, const char *name, FILE *o
 				          o->svg == TRACE_CHART_EVAC || o->svg == TRACE_CHART_ITER
 				          ? "map lines (MAPGC_DEBUG=maptrace=1)" : "gc lines",
 				          trace_chart_name(o->svg));
+				*complete = false;
 				return CLI_EXIT_FAIL;
 			}
 			err = trace_write_svg(out, log, o->svg, name);
@@ -262,6 +277,7 @@ trace_write(const trace_opts *o, const trace_log *log, const char *name, FILE *o
 		}
 		if (err == ENOMEM) {
 			cli_error("trace", "out of memory");
+			*complete = false;
 			return CLI_EXIT_FAIL;
 		}
 		if (err != 0) {
@@ -304,6 +320,12 @@ trace_main(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	trace_log_finish(log);
+	if (log->out_of_memory) {
+		cli_error("trace", "out of memory summarising '%s'", o.input);
+		trace_log_free(log);
+		free(log);
+		return CLI_EXIT_FAIL;
+	}
 	const char *name = trace_display_name(o.input);
 	if (log->ncycles == 0 && log->nmaps == 0 && log->nerrors == 0)
 		cli_error("trace", "no gc or map lines in '%s'", o.input);
@@ -313,12 +335,11 @@ trace_main(int argc, char **argv)
 		cli_error("trace", "cannot open '%s' for writing: %s", o.output, strerror(errno));
 		status = CLI_EXIT_FAIL;
 	} else {
-		status = trace_write(&o, log, name, out);
-		bool bad = fflush(out) != 0 || ferror(out);
-		if (out != stdout && fclose(out) != 0)
-			bad = true;
-		if (bad && status == CLI_EXIT_OK) {
-			cli_error("trace", "writing '%s': %s", o.output ? o.output : "stdout", strerror(errno));
+		bool complete;
+		status = trace_write(&o, log, name, out, &complete);
+		int err = cli_output_close(out, o.output, complete);
+		if (err != 0 && status == CLI_EXIT_OK) {
+			cli_error("trace", "writing '%s': %s", o.output ? o.output : "stdout", strerror(err));
 			status = CLI_EXIT_FAIL;
 		}
 	}

@@ -61,14 +61,16 @@ static bool
 drop_record(trace_log *log, char *msg, size_t msgsize, size_t n)
 {
 	log->dropped++;
+	if (n < TRACE_MAX_RECORDS) {
+		log->out_of_memory = true;
+		snprintf(msg, msgsize, "out of memory keeping this record");
+		return false;
+	}
 	if (log->limit_reported)
 		return true;
 	log->limit_reported = true;
-	if (n >= TRACE_MAX_RECORDS)
-		snprintf(msg, msgsize, "more than %zu records: this one and the rest are counted, not kept",
-		         (size_t)TRACE_MAX_RECORDS);
-	else
-		snprintf(msg, msgsize, "out of memory: this record and the rest are counted, not kept");
+	snprintf(msg, msgsize, "more than %zu records: this one and the rest are counted, not kept",
+	         (size_t)TRACE_MAX_RECORDS);
 	return false;
 }
 
@@ -554,6 +556,8 @@ trace_log_finish(trace_log *log)
 		s->last_end_ns = t1;
 		if (p != NULL && pre != NULL)
 			mmu_run(log, from, to, s->mmu, p, pre);
+		else
+			log->out_of_memory = true;
 		from = to;
 	}
 	free(p);
@@ -569,5 +573,7 @@ trace_log_finish(trace_log *log)
 		s->stw_p50_ns = stw.median;
 		s->stw_p99_ns = percentile(tmp, n, 99);
 		free(tmp);
+	} else {
+		log->out_of_memory = true;
 	}
 }

@@ -42,7 +42,10 @@
  *
  * Memory: records grow with the input, up to TRACE_MAX_RECORDS gc lines
  * and as many map lines (then the rest are counted, reported once, and not
- * kept); event tallies are fixed-size.
+ * kept); event tallies are fixed-size.  Running out of memory is not a
+ * limit of the same kind: the records or figures it loses would be missing
+ * from a report that looks complete, so it sets out_of_memory and the
+ * caller gives up (trace.c: no report at all).
  */
 #ifndef MAPGC_TOOLS_TRACE_LOG_H
 #define MAPGC_TOOLS_TRACE_LOG_H
@@ -172,6 +175,7 @@ typedef struct trace_log {
 	uint64_t skipped;                     /* lines that are not trace lines */
 	uint64_t long_lines;                  /* of those, longer than TRACE_LINE_MAX */
 	uint64_t dropped;                     /* records beyond TRACE_MAX_RECORDS */
+	bool out_of_memory;                   /* a record or a figure could not be kept: incomplete */
 	uint64_t nerrors;
 	trace_error errors[TRACE_MAX_ERRORS_KEPT];
 	/* assembly state */
@@ -190,11 +194,13 @@ void trace_log_free(trace_log *log);
  * Takes one input line.  Returns true, or false when the line is an error
  * (malformed, too long for a trace line, a record limit reached, out of
  * memory) with the message in msg (without "line N: "); the log is
- * consistent either way and reading goes on.
+ * consistent either way and reading may go on, but after out of memory
+ * (log->out_of_memory) it is incomplete.
  */
 bool trace_log_feed(trace_log *log, const trace_line *line, char *msg, size_t msgsize);
 
-/* Derives the per-cycle figures and the summary; call once, after the last line. */
+/* Derives the per-cycle figures and the summary; call once, after the
+ * last line.  Sets log->out_of_memory when a figure could not be derived. */
 void trace_log_finish(trace_log *log);
 
 /* The summary's map figures, for outputs: true when the log has map lines. */
