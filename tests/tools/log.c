@@ -16,8 +16,9 @@
 /* A gc line with the fields that matter here. */
 static char *gcline(char *buf, size_t n, uint64_t num, const char *at, const char *clock, const char *tail)
 {
-	snprintf(buf, n, "gc %llu @%ss 1%%: %s ms clock, 0.1+0.2/0.3/0.4+0.5 ms cpu, 4->5->3 MB, 8 MB goal, %s\n",
-	         (unsigned long long)num, at, clock, tail ? tail : "2 P");
+	int len = snprintf(buf, n, "gc %llu @%ss 1%%: %s ms clock, 0.1+0.2/0.3/0.4+0.5 ms cpu, 4->5->3 MB, 8 MB goal, %s\n",
+	                   (unsigned long long)num, at, clock, tail ? tail : "2 P");
+	cr_assert_lt(len, (int)n, "test line longer than its buffer");
 	return buf;
 }
 

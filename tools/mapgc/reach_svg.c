@@ -133,8 +133,12 @@ rsvg_quote_line(FILE *f, char *line, size_t size)
 	while (!plugin && fgets(buf, sizeof buf, f) != NULL) {
 		buf[strcspn(buf, "\n")] = '\0';
 		plugin = strstr(buf, "Could not load \"") != NULL;
-		if (buf[0] != '\0')
-			snprintf(line, size, "%s", buf);
+		if (buf[0] != '\0') {
+			/* the last non-empty line, cut to the caller's size */
+			size_t n = strlen(buf) < size ? strlen(buf) : size - 1;
+			memcpy(line, buf, n);
+			line[n] = '\0';
+		}
 	}
 	return plugin;
 }
