@@ -232,7 +232,7 @@ bench_gcstress() {
   echo "metric,mapgc,boehm,go,mapgc_over_go,mapgc_over_boehm" > "$csv"
   printf 'gcstress: ptr-values --live %s --ops %s --seed 1, checksum %s, median of %d runs\n' \
     "$live" "$ops" "$sums" "$runs"
-  printf '%-18s %10s %10s %10s %9s %12s\n' metric mapgc boehm go mapgc/go mapgc/boehm
+  printf '%-22s %10s %10s %10s %9s %12s\n' metric mapgc boehm go mapgc/go mapgc/boehm
   for metric in wall_s ns_per_op gc_cycles stw_total_ms stw_max_ms mark_slice_max_ms mark_slice_max_cpu_ms gc_cpu_pct \
       peak_rss_mb mark_rate_mb_s; do
     med() {
@@ -243,7 +243,7 @@ bench_gcstress() {
     m=$(med mapgc); b=$(med boehm); g=$(med go)
     ratio() { awk -v x="$1" -v y="$2" 'BEGIN {if (x == "-" || y == "-" || y + 0 == 0) print "-"; else printf "%.3g", x / y}'; }
     fmt() { awk -v x="$1" 'BEGIN {if (x == "-") print "-"; else printf "%.3f", x}'; }
-    printf '%-18s %10s %10s %10s %9s %12s\n' "$metric" "$(fmt "$m")" "$(fmt "$b")" "$(fmt "$g")" \
+    printf '%-22s %10s %10s %10s %9s %12s\n' "$metric" "$(fmt "$m")" "$(fmt "$b")" "$(fmt "$g")" \
       "$(ratio "$m" "$g")" "$(ratio "$m" "$b")"
     echo "$metric,$m,$b,$g,$(ratio "$m" "$g"),$(ratio "$m" "$b")" >> "$csv"
   done
