@@ -106,8 +106,9 @@ Test(large, pointer_array_scanned_in_chunks_keeps_every_element)
 	mg_stats st0 = mgt_stats(rt);
 	mg_gc(rt);
 	mg_stats st1 = mgt_stats(rt);
-	cr_assert_geq(st1.mark_slices - st0.mark_slices, 3, "a 256-byte slice marked 320 KB in %llu slices",
-	             (unsigned long long)(st1.mark_slices - st0.mark_slices));
+	if (!mgt_test_mode_stw())
+		cr_assert_geq(st1.mark_slices - st0.mark_slices, 3, "a 256-byte slice marked 320 KB in %llu slices",
+		              (unsigned long long)(st1.mark_slices - st0.mark_slices));
 	for (size_t i = 0; i < N; i++) {
 		if (!arr[i])
 			continue;

@@ -38,6 +38,14 @@ static void mgt_apply_test_mode(mg_config *cfg)
 	reported = true;
 }
 
+bool mgt_test_mode_stw(void)
+{
+	mg_config cfg;
+	mg_config_default(&cfg);
+	const char *mode = getenv("MAPGC_TEST_MODE");
+	return mode && mg_config_parse_debug(&cfg, mode, NULL) == 0 && cfg.stoptheworld;
+}
+
 void mgt_config(mg_config *cfg)
 {
 	mg_config_default(cfg);

@@ -53,6 +53,10 @@
 
 /* Defaults, then: ignore_env, heapcheck = 1, checkmark = 1. */
 void mgt_config(mg_config *cfg);
+/* True when MAPGC_TEST_MODE makes every cycle stop the world: then nothing
+ * interleaves with marking, and a test whose subject is incremental marking
+ * (slices, a missing barrier caught mid-mark) skips that part. */
+bool mgt_test_mode_stw(void);
 /* mg_open(cfg) (mgt_config's if cfg is NULL) with the mgt failure handler.
  * The runtime is also remembered in a global, so a test that ends in exit(2)
  * does not look like a leak to LeakSanitizer. */
