@@ -112,6 +112,7 @@ static void count_scans(mg_runtime *rt, const void *o, size_t len, void *ud)
 }
 
 /* inv.alloc-black: whatever is allocated during mark is marked at once. */
+// labels: exact_pacing
 Test(color, allocate_black_during_mark)
 {
 	static const mg_type hooked = {"hooked", sizeof(obj), 8, obj_fields, 2, count_scans, &scanned_calls};

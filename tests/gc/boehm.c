@@ -345,6 +345,7 @@ static void parse_lines(const char *text, lines *out)
 	regfree(&re);
 }
 
+// labels: exact_pacing
 Test(boehm, gctrace_lines_follow_the_contract)
 {
 	char *buf = NULL;
@@ -506,6 +507,7 @@ Test(boehm, maptrace_events_still_printed)
 
 /* A live heap past MAPGC_MEMLIMIT: the Go message, the request on the line
  * before, no libgc warning in between. */
+// labels: exact_pacing
 Test(boehm, out_of_memory_is_fatal)
 {
 	mg_config c;

@@ -93,6 +93,7 @@ Test(classes, known_classes)
 
 /* Allocation charges exactly the slot of the class of (header + size,
  * rounded up to 8) to heap_inuse. */
+// labels: exact_pacing
 Test(classes, allocation_uses_the_class_slot)
 {
 	mg_config c;

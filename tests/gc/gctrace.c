@@ -107,6 +107,7 @@ static mg_runtime *open_traced(trace *t, int gogc)
 	return mgt_open(&c);
 }
 
+// labels: exact_pacing
 Test(gctrace, lines_follow_the_contract)
 {
 	trace t;

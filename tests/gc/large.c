@@ -41,6 +41,7 @@ static bool filled(const unsigned char *p, size_t n, unsigned seed)
 	return true;
 }
 
+// labels: exact_pacing
 Test(large, bytes_survive_while_rooted_and_die_after)
 {
 	mg_runtime *rt = open_cfg(100, 0);

@@ -215,6 +215,7 @@ Test(pacing, goal_after_a_cycle)
 	mgt_close(rt);
 }
 
+// labels: exact_pacing
 Test(pacing, gogc_off_never_collects)
 {
 	mg_runtime *rt = open_pacing(MG_GOGC_OFF, NOLIMIT);

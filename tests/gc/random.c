@@ -212,6 +212,7 @@ Test(graph, stoptheworld_paced)
 
 /* The negative run: without a barrier the same workload loses objects, and
  * checkmark catches it at a mark termination, before anything is freed. */
+// labels: exact_pacing
 Test(graph, none_is_caught_by_checkmark)
 {
 	if (mgt_test_mode_stw())
@@ -240,6 +241,7 @@ Test(graph, none_is_caught_by_checkmark)
 }
 
 /* ... and with heapcheck=1 the heap check sees the broken invariant first. */
+// labels: exact_pacing
 Test(graph, none_is_caught_by_heapcheck)
 {
 	if (mgt_test_mode_stw())

@@ -211,6 +211,7 @@ static void load_both(scen *s, sr_snapshot *j, v8r_snapshot *v)
 
 /* ---- the JSON and V8 of a known heap ------------------------------------------- */
 
+// labels: exact_pacing
 Test(snapshot, json_lists_exactly_the_live_heap)
 {
 	scen s;
@@ -296,6 +297,7 @@ Test(snapshot, json_lists_exactly_the_live_heap)
 }
 
 /* JSON only, V8 only, neither: each path is optional. */
+// labels: exact_pacing
 Test(snapshot, either_path_may_be_null)
 {
 	scen s;
@@ -322,6 +324,7 @@ Test(snapshot, either_path_may_be_null)
 
 /* A snapshot requested while a cycle is marking: that cycle finishes
  * first (unforced, no snapshot), the snapshot is the next cycle's. */
+// labels: exact_pacing
 Test(snapshot, requested_during_mark)
 {
 	scen s;
@@ -410,6 +413,7 @@ static int count_files(const char *dir)
 	return n;
 }
 
+// labels: exact_pacing
 Test(snapshot_heapdump, files_after_cycle_n_not_before)
 {
 	char dir[256];
@@ -499,6 +503,7 @@ Test(snapshot_heapdump, unforced_cycle)
 	sr_rmtree(dir);
 }
 
+// labels: exact_pacing
 Test(snapshot_heapdump, unwritable_prefix_is_reported)
 {
 	char dir[256];

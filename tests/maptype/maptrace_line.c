@@ -381,6 +381,7 @@ static void finish_grow(tl *t, mg_hmap *m)
 
 /* ---- tests --------------------------------------------------------------------- */
 
+// labels: exact_pacing
 Test(maptrace_line, mid_grow_figures)
 {
 	tl t;
@@ -429,6 +430,7 @@ Test(maptrace_line, mid_grow_figures)
 	tl_close(&t);
 }
 
+// labels: exact_pacing
 Test(maptrace_line, same_size_grow_counted)
 {
 	tl t;
@@ -463,6 +465,7 @@ Test(maptrace_line, same_size_grow_counted)
 	tl_close(&t);
 }
 
+// labels: exact_pacing
 Test(maptrace_line, iter_only_after_grow_finished)
 {
 	tl t;
@@ -522,6 +525,7 @@ Test(maptrace_line, iter_only_after_grow_finished)
 	tl_close(&t);
 }
 
+// labels: exact_pacing
 Test(maptrace_line, iter_only_not_while_oldbuckets)
 {
 	tl t;
@@ -556,6 +560,7 @@ Test(maptrace_line, iter_only_not_while_oldbuckets)
 /* B=4 arrays carry a preallocated overflow bucket inside their own
  * allocation; when a chain uses it, it is part of the array's length and
  * must not be counted again as an overflow bucket. */
+// labels: exact_pacing
 Test(maptrace_line, iter_only_size_counts_preallocated_overflow_once)
 {
 	tl t;
@@ -602,6 +607,7 @@ Test(maptrace_line, iter_only_size_counts_preallocated_overflow_once)
 
 /* Noscan buckets: the collector never reads their overflow pointers; the
  * chains live through extra.overflow, and the line still counts them. */
+// labels: exact_pacing
 Test(maptrace_line, noscan_overflow_through_extra_lists)
 {
 	tl t;
@@ -690,6 +696,7 @@ Test(maptrace_line, tophash_after_deletes)
 	tl_close(&t);
 }
 
+// labels: exact_pacing
 Test(maptrace_line, dead_map_not_counted)
 {
 	tl t;
@@ -858,6 +865,7 @@ Test(maptrace_line, line_checkers_reject_malformed)
  * on N.  N is the map's current array from before the iterator exists
  * until mark termination: at no moment is it "alive only because an
  * iterator holds it", so it must not be counted as iter-only. */
+// labels: exact_pacing
 Test(maptrace_line, iter_only_ignores_array_current_since_grow_during_mark)
 {
 	tl t;
@@ -927,6 +935,7 @@ Test(maptrace_line, stamped_with_the_cycle_start)
  * B and empties every cell; a clear mid-grow drops the old array, so an
  * iterator that started on it is then its only holder (and, an iterator
  * being alive, the map gets a fresh array rather than reusing its own). */
+// labels: exact_pacing
 Test(maptrace_line, empty_cleared_and_iter_across_clear)
 {
 	tl t;
