@@ -99,7 +99,7 @@ for mode in "${mode_list[@]}"; do
 		exclude='slow|fuzz|soak|cli|corpus'
 		case $mode in *gcevery* | *gcstoptheworld* | *gcslice*)
 			exclude+='|exact_pacing'
-			echo "ctest: leaving out the $(ctest --test-dir "$build" -N -L exact_pacing | grep -c 'Test #') entries labelled exact_pacing (this mode changes the pacing they assert)" ;;
+			echo "ctest: leaving out the $(ctest --test-dir "$build" -N -L exact_pacing | grep -c -E 'Test +#') entries labelled exact_pacing (this mode changes the pacing they assert)" ;;
 		esac
 		MAPGC_TEST_MODE=$mode ctest --test-dir "$build" -LE "$exclude" -j "$jobs" --output-on-failure \
 			--timeout "$run_timeout" >"$tmp/ctest.log" 2>&1
