@@ -140,10 +140,11 @@ __attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hite
 			}
 			cells = visit_cells(b, it->offset);
 			if (t->elem_is_ptr) {
-				/* This bucket's objects (requested already when the
-				 * iterator came to the previous bucket, unless this is
-				 * the first) and the next bucket's, a bucket ahead. */
-				prefetch_pointees(t, b, kind);
+				/* The next bucket's objects, a bucket ahead; this one's
+				 * were asked for at the previous bucket, except before
+				 * the iterator produced anything. */
+				if (!it->bptr)
+					prefetch_pointees(t, b, kind);
 				prefetch_pointees(t, map_bucket_at(t, it->buckets, bucket), kind);
 			}
 		}
@@ -187,13 +188,8 @@ __attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hite
 		b = map_overflow(t, b);
 		if (b) {
 			cells = visit_cells(b, it->offset);
-			if (t->elem_is_ptr) {
-				/* This bucket's objects (requested already when the
-				 * iterator came to the previous bucket, unless this is
-				 * the first) and the next bucket's, a bucket ahead. */
+			if (t->elem_is_ptr) /* an overflow bucket: not asked for yet */
 				prefetch_pointees(t, b, kind);
-				prefetch_pointees(t, map_bucket_at(t, it->buckets, bucket), kind);
-			}
 		}
 	}
 }

@@ -41,9 +41,8 @@ static void mgt_apply_test_mode(mg_config *cfg)
 bool mgt_test_mode_stw(void)
 {
 	mg_config cfg;
-	mg_config_default(&cfg);
-	const char *mode = getenv("MAPGC_TEST_MODE");
-	return mode && mg_config_parse_debug(&cfg, mode, NULL) == 0 && cfg.stoptheworld;
+	mgt_config(&cfg); /* the tests' defaults with MAPGC_TEST_MODE applied */
+	return cfg.stoptheworld;
 }
 
 void mgt_config(mg_config *cfg)
