@@ -456,7 +456,7 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 		 * never follows an emptyRest one (inv.empty-rest), so matching all
 		 * 8 and then stopping at an emptyRest is Go's scan, 8 at a time. */
 		uint64_t w = map_tophash_word(b);
-		for (uint64_t hit = map_match_bytes(w, top); hit; hit &= hit - 1) {
+		for (uint64_t hit = map_match_candidates(w, top); hit; hit &= hit - 1) {
 			unsigned i = (unsigned)__builtin_ctzll(hit) >> 3;
 			void *k = map_key_of_k(t, b, i, kind);
 			if (map_equal_k(t, key, k, kind)) {
@@ -465,7 +465,7 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 				return map_elem_of_k(t, b, i, kind);
 			}
 		}
-		if (map_match_bytes(w, MAP_EMPTY_REST))
+		if (map_has_byte(w, MAP_EMPTY_REST))
 			return NULL;
 	}
 	return NULL;
@@ -488,6 +488,21 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 	default: \
 		return fn##_bytes(__VA_ARGS__); \
 	}
+/* The same for the read paths, which have a specialisation for string keys
+ * of at most 16 bytes (MAP_KEY_SHORT_STRING); key is the key argument. */
+#define MAP_DISPATCH_READ(kindexpr, key, fn, ...) \
+	switch (kindexpr) { \
+	case MAP_KEY_INT64: \
+		return fn##_int64(__VA_ARGS__); \
+	case MAP_KEY_STRING: \
+		if (((const mg_string *)(key))->len <= 16) \
+			return fn##_short_string(__VA_ARGS__); \
+		return fn##_string(__VA_ARGS__); \
+	case MAP_KEY_PTR: \
+		return fn##_ptr(__VA_ARGS__); \
+	default: \
+		return fn##_bytes(__VA_ARGS__); \
+	}
 
 #define X(name, kind) \
 	__attribute__((noinline)) static void *lookup_##name(mg_runtime *rt, mg_hmap *h, const void *key, \
@@ -496,11 +511,12 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 		return lookup_k(rt, h, key, key_out, kind, true); \
 	}
 MAP_PER_KIND(X)
+X(short_string, MAP_KEY_SHORT_STRING)
 #undef X
 
 void *map_lookup(mg_runtime *rt, mg_hmap *h, const void *key, void **key_out)
 {
-	MAP_DISPATCH(h ? h->t->kind : MAP_KEY_BYTES, lookup, rt, h, key, key_out)
+	MAP_DISPATCH_READ(h ? h->t->kind : MAP_KEY_BYTES, key, lookup, rt, h, key, key_out)
 }
 
 void *map_lookup_unchecked(mg_runtime *rt, mg_hmap *h, const void *key)
@@ -512,11 +528,15 @@ __attribute__((always_inline)) static inline bool get_k(mg_runtime *rt, mg_hmap 
                                                        void *elem_out, map_kind kind)
 {
 	void *e = lookup_k(rt, m, key, NULL, kind, true);
-	if (elem_out) {
+	if (elem_out && m) {
+		/* The cell's size unless the elem is stored indirectly: one load
+		 * less on the way to the copy. */
+		const mg_maptype *t = m->t;
+		size_t size = RT_UNLIKELY(t->indirect_elem) ? t->elem->size : t->elemsize;
 		if (e)
-			map_copy_value(elem_out, e, m->t->elem->size);
-		else if (m)
-			map_zero_value(elem_out, m->t->elem->size);
+			map_copy_value(elem_out, e, size);
+		else
+			map_zero_value(elem_out, size);
 	}
 	return e != NULL;
 }
@@ -527,11 +547,12 @@ __attribute__((always_inline)) static inline bool get_k(mg_runtime *rt, mg_hmap 
 		return get_k(rt, m, key, elem_out, kind); \
 	}
 MAP_PER_KIND(X)
+X(short_string, MAP_KEY_SHORT_STRING)
 #undef X
 
 bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
 {
-	MAP_DISPATCH(m ? m->t->kind : MAP_KEY_BYTES, get, rt, m, key, elem_out)
+	MAP_DISPATCH_READ(m ? m->t->kind : MAP_KEY_BYTES, key, get, rt, m, key, elem_out)
 }
 
 /* ---- assign ------------------------------------------------------------- */
@@ -578,7 +599,7 @@ again:;
 				inserti = (unsigned)__builtin_ctzll(empty) >> 3;
 			}
 		}
-		for (uint64_t hit = map_match_bytes(w, top); hit; hit &= hit - 1) {
+		for (uint64_t hit = map_match_candidates(w, top); hit; hit &= hit - 1) {
 			unsigned i = (unsigned)__builtin_ctzll(hit) >> 3;
 			void *k = map_key_of_k(t, b, i, kind);
 			if (!map_equal_k(t, key, k, kind))
@@ -683,7 +704,7 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 	for (; b; b = map_overflow(t, b)) {
 		uint8_t *th = map_tophashes(b);
 		uint64_t w = map_tophash_word(b);
-		for (uint64_t hit = map_match_bytes(w, top); hit; hit &= hit - 1) {
+		for (uint64_t hit = map_match_candidates(w, top); hit; hit &= hit - 1) {
 			unsigned i = (unsigned)__builtin_ctzll(hit) >> 3;
 			if (!map_equal_k(t, key, map_key_of_k(t, b, i, kind), kind))
 				continue;
@@ -732,7 +753,7 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 				map_set_hash0(h, (uint32_t)rt_rand(rt));
 			goto end;
 		}
-		if (map_match_bytes(w, MAP_EMPTY_REST))
+		if (map_has_byte(w, MAP_EMPTY_REST))
 			goto end;
 	}
 end:

@@ -87,7 +87,13 @@ enum {
 #undef MAP_X_ENUM
 };
 
-typedef enum map_kind { MAP_KEY_INT64, MAP_KEY_STRING, MAP_KEY_PTR, MAP_KEY_BYTES } map_kind;
+/* MAP_KEY_SHORT_STRING is never a type's kind: it is the read paths'
+ * specialisation for string keys of at most 16 bytes (map.c), whose hash
+ * and comparison are inline with no call, so its body needs no
+ * callee-saved registers.  It shares MAP_KEY_STRING's layout. */
+typedef enum map_kind { MAP_KEY_INT64, MAP_KEY_STRING, MAP_KEY_PTR, MAP_KEY_BYTES, MAP_KEY_SHORT_STRING } map_kind;
+
+static inline bool map_kind_is_string(map_kind k) { return k == MAP_KEY_STRING || k == MAP_KEY_SHORT_STRING; }
 typedef struct map_rt map_rt;
 
 struct mg_maptype {
@@ -198,14 +204,15 @@ __attribute__((always_inline)) static inline uint64_t map_hash_k(const mg_maptyp
 	case MAP_KEY_INT64:
 	case MAP_KEY_PTR:
 		return XXH3_64bits_withSeed(key, 8, seed);
-	case MAP_KEY_STRING: {
+	case MAP_KEY_STRING:
+	case MAP_KEY_SHORT_STRING: {
 		/* Strings of up to 16 bytes (most keys) go straight to the branch
 		 * XXH3_64bits_withSeed would take for them, inlined here instead
 		 * of a call through its length dispatch; same bits (a test checks
 		 * it). */
 		const mg_string *s = key;
 		const xxh_u8 *p = (const xxh_u8 *)(s->len ? s->ptr : "");
-		if (s->len <= 16)
+		if (kind == MAP_KEY_SHORT_STRING || s->len <= 16)
 			return XXH3_len_0to16_64b(p, s->len, XXH3_kSecret, seed);
 		return XXH3_64bits_withSeed(p, s->len, seed);
 	}
@@ -216,7 +223,8 @@ __attribute__((always_inline)) static inline uint64_t map_hash_k(const mg_maptyp
 
 /* Equality of n > 0 bytes.  Up to 16 bytes: two overlapping word loads
  * from each side (never past the end), instead of a library call. */
-static inline bool map_bytes_equal(const char *a, const char *b, size_t n)
+__attribute__((always_inline)) static inline bool map_bytes_equal(const char *a, const char *b, size_t n,
+                                                                  bool short_only)
 {
 	if (n >= 8 && n <= 16) {
 		uint64_t a0, a1, b0, b1;
@@ -234,6 +242,10 @@ static inline bool map_bytes_equal(const char *a, const char *b, size_t n)
 		memcpy(&b1, b + n - 4, 4);
 		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 	}
+	if (n < 4) /* first, middle and last byte cover 1 to 3 */
+		return n == 0 || (a[0] == b[0] && a[n >> 1] == b[n >> 1] && a[n - 1] == b[n - 1]);
+	if (short_only) /* n <= 16 known: the branches above took it */
+		__builtin_unreachable();
 	return memcmp(a, b, n) == 0;
 }
 
@@ -244,10 +256,13 @@ __attribute__((always_inline)) static inline bool map_equal_k(const mg_maptype *
 	case MAP_KEY_INT64:
 	case MAP_KEY_PTR:
 		return *(const uint64_t *)a == *(const uint64_t *)b;
-	case MAP_KEY_STRING: {
+	case MAP_KEY_STRING:
+	case MAP_KEY_SHORT_STRING: {
 		const mg_string *x = a, *y = b;
 		/* Empty strings may have a NULL pointer: never hand it to memcmp. */
-		return x->len == y->len && (x->ptr == y->ptr || x->len == 0 || map_bytes_equal(x->ptr, y->ptr, x->len));
+		return x->len == y->len &&
+		       (x->ptr == y->ptr || x->len == 0 ||
+		        map_bytes_equal(x->ptr, y->ptr, x->len, kind == MAP_KEY_SHORT_STRING));
 	}
 	default:
 		return memcmp(a, b, t->key->size) == 0;
@@ -279,6 +294,27 @@ static inline uint64_t map_match_bytes(uint64_t w, uint8_t b)
 	uint64_t x = w ^ (0x0101010101010101ULL * b);
 	uint64_t t = (x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL;
 	return ~(t | x | 0x7f7f7f7f7f7f7f7fULL);
+}
+
+/* Candidate cells for tophash b (>= minTopHash), for scans that compare
+ * the key of every candidate anyway (lookup, assign, delete): the classic
+ * haszero, cheaper than map_match_bytes by three operations.  Every cell
+ * holding b is flagged.  A borrow flags one more byte only when that byte
+ * is b ^ 1 and a match sits below it: in a bucket that is not evacuated
+ * (the only ones these scans read) such a cell is filled with a tophash
+ * other than b, so it holds another key and the comparison rejects it;
+ * empty cells (0, 1) are never flagged, since b ^ 1 >= 4. */
+static inline uint64_t map_match_candidates(uint64_t w, uint8_t b)
+{
+	uint64_t x = w ^ (0x0101010101010101ULL * b);
+	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+/* Whether any byte of w is b.  Exact: haszero is nonzero exactly when some
+ * byte is zero (the lowest zero byte always sets its 0x80). */
+static inline bool map_has_byte(uint64_t w, uint8_t b)
+{
+	return map_match_candidates(w, b) != 0;
 }
 
 /* 0x80 in every byte of w whose cell an iterator may produce: filled
@@ -359,7 +395,7 @@ __attribute__((always_inline)) static inline void *map_key_of_k(const mg_maptype
 {
 	if (kind == MAP_KEY_INT64 || kind == MAP_KEY_PTR)
 		return (char *)b + MAP_BUCKET_CNT + (size_t)i * 8;
-	if (kind == MAP_KEY_STRING)
+	if (map_kind_is_string(kind))
 		return (char *)b + MAP_BUCKET_CNT + (size_t)i * sizeof(mg_string);
 	return map_key_of(t, b, i);
 }
@@ -368,7 +404,7 @@ __attribute__((always_inline)) static inline void *map_elem_of_k(const mg_maptyp
                                                                 map_kind kind)
 {
 	size_t off = kind == MAP_KEY_INT64 || kind == MAP_KEY_PTR ? MAP_BUCKET_CNT + MAP_BUCKET_CNT * 8
-	             : kind == MAP_KEY_STRING                     ? MAP_BUCKET_CNT + MAP_BUCKET_CNT * sizeof(mg_string)
+	             : map_kind_is_string(kind)                   ? MAP_BUCKET_CNT + MAP_BUCKET_CNT * sizeof(mg_string)
 	                                                          : t->elems_off;
 	void *e = (char *)b + off + (size_t)i * t->elemsize;
 	return t->indirect_elem ? *(void **)e : e;

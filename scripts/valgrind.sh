@@ -94,8 +94,22 @@ if ((quick)); then
 	runs+=("test_maptype-gc_evac||./tests/test_maptype --filter gc_evac/* -j1")
 	runs+=("test_maptype-misuse||./tests/test_maptype --filter misuse/* -j1")
 else
-	runs+=("test_gc||./tests/test_gc -j1")
-	runs+=("test_maptype||./tests/test_maptype -j1")
+	# One run per suite, so the runs spread over the jobs and a slow suite
+	# does not hold up the others.  The suites of the `slow` label (the
+	# long model and iteration runs, outside the default suite too) are
+	# left out: Memcheck would take hours over them.
+	slow=$(ctest --test-dir "$build" -N -L slow 2>/dev/null | sed -n 's/^ *Test *#[0-9]*: //p')
+	for bin in test_gc test_maptype; do
+		module=${bin#test_}
+		# --list prints "suite: N tests" and then the suite's tests.
+		for suite in $("$build/tests/$bin" --list 2>/dev/null | awk -v module="$module" -v slow="$slow" '
+			BEGIN { n = split(slow, s, "\n"); for (i = 1; i <= n; i++) is_slow[s[i]] = 1 }
+			/^[A-Za-z0-9_]+: [0-9]+ tests?$/ { suite = substr($1, 1, length($1) - 1); order[++nsuites] = suite; next }
+			{ t = $NF; if (!((module "/" suite "/" t) in is_slow)) fast[suite] = 1 }
+			END { for (i = 1; i <= nsuites; i++) if (order[i] in fast) print order[i] }'); do
+			runs+=("$bin-$suite||./tests/$bin --filter $suite/* -j1")
+		done
+	done
 fi
 
 # run_one ENTRY: runs it, prints one result line.

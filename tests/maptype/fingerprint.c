@@ -124,3 +124,76 @@ Test(hashing, short_string_path_is_xxh3)
 		             "length %zu seed %u", len, seed);
 	}
 }
+
+/* String equality: the read paths' short-key comparison (no memcmp for
+ * up to 16 bytes) and the general one must see a difference in any byte,
+ * at every length on either side of the 4-, 8- and 16-byte cuts. */
+Test(hashing, string_equality_checks_every_byte)
+{
+	mgt_rng r;
+	mgt_rng_init(&r, 79);
+	char a[40], b[40];
+	for (size_t len = 0; len < sizeof a; len++) {
+		for (size_t j = 0; j < len; j++)
+			a[j] = (char)mgt_rng_next(&r);
+		memcpy(b, a, len);
+		mg_string x = {len ? a : NULL, len}, y = {len ? b : NULL, len};
+		bool short_too = len <= 16;
+		cr_assert(map_equal_k(NULL, &x, &y, MAP_KEY_STRING), "length %zu: equal keys differ", len);
+		if (short_too)
+			cr_assert(map_equal_k(NULL, &x, &y, MAP_KEY_SHORT_STRING), "length %zu: equal keys differ", len);
+		for (size_t j = 0; j < len; j++) {
+			b[j] ^= (char)(1 + mgt_rng_next(&r) % 255);
+			cr_assert(!map_equal_k(NULL, &x, &y, MAP_KEY_STRING), "length %zu: byte %zu not compared", len, j);
+			if (short_too)
+				cr_assert(!map_equal_k(NULL, &x, &y, MAP_KEY_SHORT_STRING), "length %zu: byte %zu not compared",
+				          len, j);
+			b[j] = a[j];
+		}
+		mg_string z = {a, len + 1 < sizeof a ? len + 1 : len};
+		if (z.len != len)
+			cr_assert(!map_equal_k(NULL, &x, &z, MAP_KEY_STRING), "length %zu: lengths not compared", len);
+	}
+}
+
+/* The lookup scans' tophash matcher (map_match_candidates): it must flag
+ * every cell holding the tophash, and anything else it flags must be the
+ * tophash ^ 1 above a true match (what the key comparison then rejects);
+ * map_has_byte must be exact.  Random tophash words of a bucket that is
+ * not evacuated: empty (0, 1) or filled (5..255) cells. */
+Test(hashing, tophash_candidates_cover_every_match)
+{
+	mgt_rng r;
+	mgt_rng_init(&r, 80);
+	uint64_t false_ones = 0;
+	for (int trial = 0; trial < 200000; trial++) {
+		uint8_t top = (uint8_t)(MAP_MIN_TOPHASH + mgt_rng_next(&r) % (256 - MAP_MIN_TOPHASH));
+		uint8_t cell[8];
+		uint64_t w = 0;
+		for (int i = 0; i < 8; i++) {
+			uint64_t pick = mgt_rng_next(&r) % 8;
+			cell[i] = pick == 0 ? 0 : pick == 1 ? 1 : pick == 2 ? top : pick == 3 ? (uint8_t)(top ^ 1)
+			        : (uint8_t)(MAP_MIN_TOPHASH + mgt_rng_next(&r) % (256 - MAP_MIN_TOPHASH));
+			if (cell[i] == 4) /* top ^ 1 for top 5: evacuatedEmpty, not in such a bucket */
+				cell[i] = 1;
+			w |= (uint64_t)cell[i] << (8 * i);
+		}
+		uint64_t m = map_match_candidates(w, top);
+		bool any_zero = false, below = false;
+		for (int i = 0; i < 8; i++) {
+			bool flagged = (m >> (8 * i + 7)) & 1;
+			if (cell[i] == top)
+				cr_assert(flagged, "word %016llx top %u: cell %d not flagged", (unsigned long long)w, top, i);
+			else if (flagged) {
+				cr_assert(cell[i] == (top ^ 1) && below, "word %016llx top %u: cell %d (%u) flagged",
+				          (unsigned long long)w, top, i, cell[i]);
+				false_ones++;
+			}
+			below |= cell[i] == top;
+			any_zero |= cell[i] == 0;
+		}
+		cr_assert_eq(map_has_byte(w, 0), any_zero, "word %016llx: emptyRest test wrong", (unsigned long long)w);
+	}
+	/* The borrow case is real, so the check above was exercised. */
+	cr_assert_gt(false_ones, 0);
+}
