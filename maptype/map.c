@@ -472,24 +472,14 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 }
 
 /* The operations below reach one out-of-line specialisation per key kind
- * by a tail call (MAP_PER_KIND): the dispatch is a load and a jump, and
- * each body saves only the registers it uses, which a switch over four
- * inlined bodies in one function did not (every call paid the prologue of
- * the largest). */
+ * by a tail call: each body saves only the registers it uses, which a
+ * switch over four inlined bodies in one function did not (every call paid
+ * the prologue of the largest).  mg_map_get, _set and _delete jump through
+ * the pointers map_bind_ops put in the map type; map_lookup, internal,
+ * switches on the kind (MAP_DISPATCH_READ).  The read paths have one more
+ * specialisation, for string keys of at most 16 bytes
+ * (MAP_KEY_SHORT_STRING), chosen by the key's length. */
 #define MAP_PER_KIND(X) X(int64, MAP_KEY_INT64) X(string, MAP_KEY_STRING) X(ptr, MAP_KEY_PTR) X(bytes, MAP_KEY_BYTES)
-#define MAP_DISPATCH(kindexpr, fn, ...) \
-	switch (kindexpr) { \
-	case MAP_KEY_INT64: \
-		return fn##_int64(__VA_ARGS__); \
-	case MAP_KEY_STRING: \
-		return fn##_string(__VA_ARGS__); \
-	case MAP_KEY_PTR: \
-		return fn##_ptr(__VA_ARGS__); \
-	default: \
-		return fn##_bytes(__VA_ARGS__); \
-	}
-/* The same for the read paths, which have a specialisation for string keys
- * of at most 16 bytes (MAP_KEY_SHORT_STRING); key is the key argument. */
 #define MAP_DISPATCH_READ(kindexpr, key, fn, ...) \
 	switch (kindexpr) { \
 	case MAP_KEY_INT64: \
@@ -550,9 +540,18 @@ MAP_PER_KIND(X)
 X(short_string, MAP_KEY_SHORT_STRING)
 #undef X
 
+__attribute__((noinline)) static bool get_any_string(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
+{
+	if (((const mg_string *)key)->len <= 16)
+		return get_short_string(rt, m, key, elem_out);
+	return get_string(rt, m, key, elem_out);
+}
+
 bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
 {
-	MAP_DISPATCH_READ(m ? m->t->kind : MAP_KEY_BYTES, key, get, rt, m, key, elem_out)
+	if (RT_UNLIKELY(!m))
+		return get_bytes(rt, m, key, elem_out);
+	return m->t->get(rt, m, key, elem_out);
 }
 
 /* ---- assign ------------------------------------------------------------- */
@@ -669,7 +668,9 @@ MAP_PER_KIND(X)
 
 void mg_map_set(mg_runtime *rt, mg_hmap *m, const void *key, const void *elem)
 {
-	MAP_DISPATCH(m ? m->t->kind : MAP_KEY_BYTES, assign, rt, m, key, elem)
+	if (RT_UNLIKELY(!m))
+		mg_panic(rt, "assignment to entry in nil map");
+	m->t->set(rt, m, key, elem);
 }
 
 /* ---- delete ------------------------------------------------------------- */
@@ -775,7 +776,26 @@ MAP_PER_KIND(X)
 
 void mg_map_delete(mg_runtime *rt, mg_hmap *m, const void *key)
 {
-	MAP_DISPATCH(m ? m->t->kind : MAP_KEY_BYTES, delete, rt, m, key)
+	if (m)
+		m->t->del(rt, m, key);
+}
+
+void map_bind_ops(mg_maptype *t)
+{
+	switch (t->kind) {
+#define X(name, kind) \
+	case kind: \
+		t->get = get_##name; \
+		t->set = assign_##name; \
+		t->del = delete_##name; \
+		break;
+		MAP_PER_KIND(X)
+#undef X
+	case MAP_KEY_SHORT_STRING: /* never a type's kind */
+		break;
+	}
+	if (t->kind == MAP_KEY_STRING)
+		t->get = get_any_string;
 }
 
 /* ---- clear -------------------------------------------------------------- */

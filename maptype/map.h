@@ -112,6 +112,12 @@ struct mg_maptype {
 	rt_typeinfo *cellkey_ti, *cellelem_ti;  /* typed copies of cells */
 	char name[96];
 	struct map_rt *mrt;             /* the runtime's map state (types are per runtime) */
+	/* The per-kind bodies of mg_map_get, _set and _delete (map.c), bound
+	 * once by map_bind_ops, so that a call reaches its body through one
+	 * indirect jump instead of a test of the kind. */
+	bool (*get)(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out);
+	void (*set)(mg_runtime *rt, mg_hmap *m, const void *key, const void *elem);
+	void (*del)(mg_runtime *rt, mg_hmap *m, const void *key);
 };
 
 /* A growable list of overflow buckets: Go's *[]*bmap.  Iterators hold the
@@ -277,6 +283,16 @@ __attribute__((always_inline)) static inline uint64_t map_hash_h(const mg_hmap *
 		uint64_t k;
 		memcpy(&k, key, 8);
 		return map_hash8(k, h->seedflip);
+	}
+	if (map_kind_is_string(kind)) {
+		/* 4 to 8 bytes: XXH3's branch for them mixes in the same
+		 * seed-only constant as the 8-byte key path, so it is taken from
+		 * the hmap too. */
+		const mg_string *s = key;
+		if (s->len - 4 <= 4) {
+			uint64_t lo = XXH_readLE32(s->ptr + s->len - 4), hi = XXH_readLE32(s->ptr);
+			return XXH3_rrmxmx((lo + (hi << 32)) ^ h->seedflip, s->len);
+		}
 	}
 	return map_hash_k(h->t, key, h->hash0, kind);
 }
@@ -457,6 +473,7 @@ __attribute__((always_inline)) static inline void map_zero_value(void *dst, size
 /* ---- operations (map.c) ------------------------------------------------- */
 
 /* Finds key; returns its elem value (and *key_out its stored key), or NULL. */
+void map_bind_ops(mg_maptype *t);
 void *map_lookup(mg_runtime *rt, mg_hmap *h, const void *key, void **key_out);
 /* The same without the concurrent-write check: for the verifier, which
  * must be able to look into a map whose hashWriting flag is stuck. */

@@ -124,6 +124,7 @@ static mg_maptype *maptype_make(mg_runtime *rt, const mg_type *key, const mg_typ
 	           : key == &mg_type_string ? MAP_KEY_STRING
 	           : key == &mg_type_ptr    ? MAP_KEY_PTR
 	                                    : MAP_KEY_BYTES;
+	map_bind_ops(mt);
 	mt->indirect_key = key->size > MAP_MAX_KEY;
 	mt->indirect_elem = elem->size > MAP_MAX_ELEM;
 	mt->keysize = mt->indirect_key ? 8 : (uint32_t)key->size;

@@ -125,6 +125,34 @@ Test(hashing, short_string_path_is_xxh3)
 	}
 }
 
+/* What the map operations hash with (map_hash_h, which takes the 8-byte
+ * and the 4-to-8-byte string paths from the hmap's stored seed constant)
+ * must be XXH3_64bits_withSeed of the key, for every length on either side
+ * of each cut, through both string specialisations. */
+Test(hashing, map_hash_is_xxh3_for_every_key_path)
+{
+	mgt_rng r;
+	mgt_rng_init(&r, 81);
+	char buf[40];
+	mg_hmap h;
+	memset(&h, 0, sizeof h);
+	for (int i = 0; i < 20000; i++) {
+		uint32_t seed = (uint32_t)mgt_rng_next(&r);
+		map_set_hash0(&h, seed);
+		size_t len = (size_t)i % sizeof buf;
+		for (size_t j = 0; j < len; j++)
+			buf[j] = (char)mgt_rng_next(&r);
+		mg_string s = {len ? buf : NULL, len};
+		uint64_t want = XXH3_64bits_withSeed(buf, len, seed);
+		cr_assert_eq(map_hash_h(&h, &s, MAP_KEY_STRING), want, "length %zu seed %u", len, seed);
+		if (len <= 16)
+			cr_assert_eq(map_hash_h(&h, &s, MAP_KEY_SHORT_STRING), want, "short, length %zu seed %u", len, seed);
+		uint64_t k;
+		memcpy(&k, buf, 8);
+		cr_assert_eq(map_hash_h(&h, &k, MAP_KEY_INT64), XXH3_64bits_withSeed(&k, 8, seed), "int64, seed %u", seed);
+	}
+}
+
 /* String equality: the read paths' short-key comparison (no memcmp for
  * up to 16 bytes) and the general one must see a difference in any byte,
  * at every length on either side of the 4-, 8- and 16-byte cuts. */
