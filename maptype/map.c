@@ -356,10 +356,17 @@ static void advance_evacuation_mark(mg_runtime *rt, mg_hmap *h, uint64_t newbit)
 	}
 }
 
+/* The key kinds with a specialisation of the hot operations (evacuate
+ * here; get, set, delete and lookup below). */
+#define MAP_PER_KIND(X) X(int64, MAP_KEY_INT64) X(string, MAP_KEY_STRING) X(ptr, MAP_KEY_PTR) X(bytes, MAP_KEY_BYTES)
+
 /* Moves the entries of old bucket `oldbucket` (and its chain) to the new
  * array: to bucket X = oldbucket, or, in a doubling, Y = oldbucket + newbit
- * when the hash has the new bit.  The caller has pinned h. */
-static void evacuate(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket)
+ * when the hash has the new bit.  The caller has pinned h.  One body per
+ * key kind, like Go's evacuate_fast64 and _faststr: the rehash and the key
+ * copy are then inline. */
+__attribute__((always_inline)) static inline void evacuate_k(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket,
+                                                            map_kind kind)
 {
 	const mg_maptype *t = h->t;
 	void *b = map_bucket_at(t, h->oldbuckets, oldbucket);
@@ -382,7 +389,7 @@ static void evacuate(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket)
 					mg_fatal(rt, "bad map state");
 				unsigned useY = 0;
 				if (!map_same_size_grow(h)) {
-					uint64_t hash = map_hash_h(h, map_key_of(t, b, i), t->kind);
+					uint64_t hash = map_hash_h(h, map_key_of_k(t, b, i, kind), kind);
 					useY = (hash & newbit) != 0;
 				}
 				th[i] = (uint8_t)(MAP_EVACUATED_X + useY);
@@ -397,7 +404,11 @@ static void evacuate(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket)
 					memcpy(map_cell_key(t, dst, di), map_cell_key(t, b, i), t->keysize);
 					memcpy(map_cell_elem(t, dst, di), map_cell_elem(t, b, i), t->elemsize);
 				} else {
-					cell_move(rt, t->key_ti, t->indirect_key, map_cell_key(t, dst, di), map_cell_key(t, b, i));
+					if (kind == MAP_KEY_INT64) /* no pointers: no barrier */
+						memcpy(map_key_of_k(t, dst, di, kind), map_key_of_k(t, b, i, kind), 8);
+					else
+						cell_move(rt, t->key_ti, t->indirect_key, map_cell_key(t, dst, di),
+						          map_cell_key(t, b, i));
 					cell_move(rt, t->elem_ti, t->indirect_elem, map_cell_elem(t, dst, di),
 					          map_cell_elem(t, b, i));
 				}
@@ -421,6 +432,28 @@ static void evacuate(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket)
 	}
 	if (oldbucket == h->nevacuate)
 		advance_evacuation_mark(rt, h, newbit);
+}
+
+#define X(name, kind) \
+	__attribute__((noinline)) static void evacuate_##name(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket) \
+	{ \
+		evacuate_k(rt, h, oldbucket, kind); \
+	}
+MAP_PER_KIND(X)
+#undef X
+
+static void evacuate(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket)
+{
+	switch (h->t->kind) {
+#define X(name, kind) \
+	case kind: \
+		evacuate_##name(rt, h, oldbucket); \
+		break;
+		MAP_PER_KIND(X)
+#undef X
+	case MAP_KEY_SHORT_STRING: /* never a type's kind */
+		break;
+	}
 }
 
 static void grow_work(mg_runtime *rt, mg_hmap *h, uint64_t bucket)
@@ -479,7 +512,6 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
  * switches on the kind (MAP_DISPATCH_READ).  The read paths have one more
  * specialisation, for string keys of at most 16 bytes
  * (MAP_KEY_SHORT_STRING), chosen by the key's length. */
-#define MAP_PER_KIND(X) X(int64, MAP_KEY_INT64) X(string, MAP_KEY_STRING) X(ptr, MAP_KEY_PTR) X(bytes, MAP_KEY_BYTES)
 #define MAP_DISPATCH_READ(kindexpr, key, fn, ...) \
 	switch (kindexpr) { \
 	case MAP_KEY_INT64: \
