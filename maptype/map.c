@@ -379,6 +379,12 @@ __attribute__((always_inline)) static inline void evacuate_k(mg_runtime *rt, mg_
 			xy[1].b = map_bucket_at(t, h->buckets, oldbucket + newbit);
 		for (; b; b = map_overflow(t, b)) {
 			uint8_t *th = map_tophashes(b);
+			if (kind == MAP_KEY_STRING && !map_same_size_grow(h))
+				/* The rehash below reads every key's bytes: ask for
+				 * them all at once rather than one miss after another. */
+				for (unsigned i = 0; i < MAP_BUCKET_CNT; i++)
+					if (!map_is_empty(th[i]))
+						__builtin_prefetch(((const mg_string *)map_key_of_k(t, b, i, kind))->ptr);
 			for (unsigned i = 0; i < MAP_BUCKET_CNT; i++) {
 				uint8_t top = th[i];
 				if (map_is_empty(top)) {
