@@ -469,6 +469,16 @@ static void grow_work(mg_runtime *rt, mg_hmap *h, uint64_t bucket)
 		evacuate(rt, h, h->nevacuate);
 }
 
+uint64_t map_hash(const mg_maptype *t, const void *key, uint32_t seed)
+{
+	return map_hash_k(t, key, seed, t->kind);
+}
+
+bool map_key_equal(const mg_maptype *t, const void *a, const void *b)
+{
+	return map_equal_k(t, a, b, t->kind);
+}
+
 /* ---- access ------------------------------------------------------------- */
 
 __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_hmap *h, const void *key,

@@ -57,7 +57,7 @@ it_set(itfx *f, int64_t k)
 static uint64_t
 it_bucket(const itfx *f, int64_t k)
 {
-	return map_hash_h(f->m, &k, f->m->t->kind) & map_bucket_mask(f->m->B);
+	return map_hash_h(f->m, &k, MAP_KEY_INT64) & map_bucket_mask(f->m->B);
 }
 
 static void

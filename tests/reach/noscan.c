@@ -53,7 +53,7 @@ ns_open(nsfx *f)
 	cr_assert(f->m->t->noscan);
 	int in0 = 0;
 	for (int64_t k = 1; in0 < 9; k++) {
-		if ((map_hash_h(f->m, &k, f->m->t->kind) & map_bucket_mask(f->m->B)) != 0)
+		if ((map_hash_h(f->m, &k, MAP_KEY_INT64) & map_bucket_mask(f->m->B)) != 0)
 			continue;
 		mg_map_set(f->rt, f->m, &k, &k);
 		in0++;
@@ -148,7 +148,7 @@ Test(reach_noscan, preallocated_entries_point_into_the_array)
 	cr_assert_eq(m->B, 4);
 	int in0 = 0;
 	for (int64_t k = 1; in0 < 9; k++) {
-		if ((map_hash_h(m, &k, m->t->kind) & map_bucket_mask(m->B)) != 0)
+		if ((map_hash_h(m, &k, MAP_KEY_INT64) & map_bucket_mask(m->B)) != 0)
 			continue;
 		mg_map_set(rt, m, &k, &k);
 		in0++;
