@@ -149,7 +149,7 @@ void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 	size_t bytes = GC_HDR_SIZE + (size_t)ti->elem_size * n;
 	bytes = (bytes + 7) & ~(size_t)7;
 
-	if (RT_UNLIKELY(rt->cfg.gcevery) && ++gc->alloc_count % rt->cfg.gcevery == 0)
+	if (RT_UNLIKELY(rt->cfg.gcevery) && !gc->test_driven && ++gc->alloc_count % rt->cfg.gcevery == 0)
 		gc_full_cycle(rt, false);
 	if (gc->phase == GC_MARK)
 		gc_assist(rt, bytes);

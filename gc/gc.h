@@ -214,6 +214,10 @@ typedef struct gc_state {
 	uint64_t slice_budget;          /* bytes of scan work per slice */
 	uint64_t mark_start_cpu;        /* for background utilization */
 	uint64_t alloc_count;           /* for gcevery */
+	/* A test drives this cycle by hand (gc_test_begin_mark, until the
+	 * cycle ends): gcevery leaves it to the test, which is asserting the
+	 * phase it put the collector in. */
+	bool test_driven;
 	uint64_t os_requests;           /* for failalloc */
 	mg_stats stats;
 	gc_mcache cache;                /* the mutator's (see rt_mutator.cache) */

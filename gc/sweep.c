@@ -75,6 +75,7 @@ static void sweep_done(mg_runtime *rt)
 	if (gc->phase != GC_SWEEP)
 		return;
 	gc->phase = GC_OFF;
+	gc->test_driven = false;
 	/* Keep mapped memory within 110 % of the larger of the goal and the
 	 * span memory the last cycle actually used at its peak (fragmentation
 	 * included), and return free pages beyond that to the OS.  Like Go's

@@ -37,6 +37,7 @@ void gc_test_begin_mark(mg_runtime *rt)
 		gc_mark_done(rt);
 	}
 	gc_start_cycle(rt, false);
+	gc->test_driven = true; /* until the cycle ends (sweep_done) */
 }
 
 bool gc_test_mark_step(mg_runtime *rt, size_t budget)

@@ -47,6 +47,19 @@ static obj *new_obj(mg_runtime *rt, int64_t v)
 	return o;
 }
 
+/* Two objects that nothing references when the test's cycle starts, kept
+ * alive while the second is allocated (an allocation may collect: gcevery)
+ * by a scope that is left before returning. */
+static void keep_unreferenced(mg_runtime *rt, obj **a, int64_t va, obj **b, int64_t vb)
+{
+	mg_scope keep;
+	mg_scope_enter(rt, &keep);
+	*a = new_obj(rt, va);
+	mg_root(rt, a, "unreferenced");
+	*b = new_obj(rt, vb);
+	mg_scope_leave(rt, &keep);
+}
+
 #define assert_color(rt, p, want)                                                                           \
 	do {                                                                                                \
 		gc_color got_ = gc_test_color((rt), (p));                                                   \
@@ -164,9 +177,13 @@ static void store_after_roots_scanned(struct store_case c)
 	mg_runtime *rt = open_wb(c.wb, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *p = new_obj(rt, 1), *x = new_obj(rt, 2), *y = new_obj(rt, 3);
+	/* Each object reachable before the next allocation, which may
+	 * collect (gcevery); y, unreferenced, comes last. */
+	obj *p = new_obj(rt, 1);
 	mg_root(rt, &p, "p");
+	obj *x = new_obj(rt, 2);
 	mg_store(rt, &p->f[0], x); /* not marking: no barrier */
+	obj *y = new_obj(rt, 3);
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
 	assert_color(rt, p, GC_COLOR_GREY);
@@ -206,9 +223,12 @@ Test(barrier, store_hybrid_before_roots_scanned_shades_both)
 	mg_runtime *rt = open_wb(MG_WB_HYBRID, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *p = new_obj(rt, 1), *x = new_obj(rt, 2), *y = new_obj(rt, 3), *x2 = new_obj(rt, 4);
+	obj *p = new_obj(rt, 1);
 	mg_root(rt, &p, "p");
+	obj *x = new_obj(rt, 2);
 	mg_store(rt, &p->f[0], x);
+	obj *y, *x2;
+	keep_unreferenced(rt, &y, 3, &x2, 4);
 	gc_test_begin_mark(rt);
 	cr_assert_not(rt->mut.roots_scanned);
 	assert_color(rt, p, GC_COLOR_WHITE);
@@ -233,10 +253,12 @@ Test(barrier, store_edge_cases)
 		mg_runtime *rt = open_wb(all_wb[m], 1, 1);
 		mg_scope s;
 		mg_scope_enter(rt, &s);
-		obj *p = new_obj(rt, 1), *x = new_obj(rt, 2), *y = new_obj(rt, 3);
+		obj *p = new_obj(rt, 1);
 		mg_root(rt, &p, "p");
-		mg_root(rt, &y, "y");
+		obj *x = new_obj(rt, 2);
 		mg_store(rt, &p->f[0], x);
+		obj *y = new_obj(rt, 3);
+		mg_root(rt, &y, "y");
 		gc_test_begin_mark(rt);
 		scan_roots(rt);
 		obj *n = new_obj(rt, 4); /* black */
@@ -264,13 +286,22 @@ static void typed_copy_case(mg_barrier wb, gc_color old_after, gc_color new_afte
 	mg_runtime *rt = open_wb(wb, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *p = new_obj(rt, 1), *q = new_obj(rt, 2);
-	obj *x1 = new_obj(rt, 11), *x2 = new_obj(rt, 12), *y1 = new_obj(rt, 21), *y2 = new_obj(rt, 22);
+	obj *p = new_obj(rt, 1);
 	mg_root(rt, &p, "p");
+	obj *x1 = new_obj(rt, 11);
 	mg_store(rt, &p->f[0], x1);
+	obj *x2 = new_obj(rt, 12);
 	mg_store(rt, &p->f[1], x2);
+	/* q is not a root when the cycle starts; rooted while it is built. */
+	mg_scope built;
+	mg_scope_enter(rt, &built);
+	obj *q = new_obj(rt, 2);
+	mg_root(rt, &q, "q");
+	obj *y1 = new_obj(rt, 21);
 	mg_store(rt, &q->f[0], y1);
+	obj *y2 = new_obj(rt, 22);
 	mg_store(rt, &q->f[1], y2);
+	mg_scope_leave(rt, &built);
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
 	mg_typed_copy(rt, &pair_type, p->f, q->f, 1);
@@ -311,9 +342,11 @@ static void typed_clear_case(mg_barrier wb, gc_color old_after)
 	mg_runtime *rt = open_wb(wb, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *p = new_obj(rt, 1), *x1 = new_obj(rt, 11), *x2 = new_obj(rt, 12);
+	obj *p = new_obj(rt, 1);
 	mg_root(rt, &p, "p");
+	obj *x1 = new_obj(rt, 11);
 	mg_store(rt, &p->f[0], x1);
+	obj *x2 = new_obj(rt, 12);
 	mg_store(rt, &p->f[1], x2);
 	p->v = 77;
 	gc_test_begin_mark(rt);
@@ -357,10 +390,10 @@ static void overlap_case(mg_barrier wb)
 	mg_scope s;
 	mg_scope_enter(rt, &s);
 	obj **arr = mg_alloc_array(rt, &mg_type_ptr, 4);
+	mg_root(rt, &arr, "arr"); /* before the next allocation (gcevery) */
 	obj *a[4];
 	for (int i = 0; i < 4; i++)
 		mg_store(rt, &arr[i], a[i] = new_obj(rt, i));
-	mg_root(rt, &arr, "arr");
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
 	mg_typed_copy(rt, &mg_type_ptr, &arr[1], &arr[0], 3);
@@ -389,9 +422,9 @@ Test(barrier, typed_copy_of_noscan_type_shades_nothing)
 	mg_runtime *rt = open_wb(MG_WB_DIJKSTRA, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *x = new_obj(rt, 1);
 	int64_t *dst = mg_alloc_array(rt, &mg_type_int64, 2);
 	mg_root(rt, &dst, "dst");
+	obj *x = new_obj(rt, 1); /* unreferenced: the last allocation (gcevery) */
 	int64_t src[2] = {(int64_t)(intptr_t)x, 5}; /* looks like a pointer, is an int */
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
@@ -430,10 +463,13 @@ Test(barrier, dijkstra_never_black_to_white)
 	mg_runtime *rt = open_wb(MG_WB_DIJKSTRA, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *g = new_obj(rt, 1), *b = new_obj(rt, 2), *w = new_obj(rt, 3), *w3 = new_obj(rt, 6);
+	obj *g = new_obj(rt, 1);
 	mg_root(rt, &g, "g");
+	obj *b = new_obj(rt, 2);
 	mg_root(rt, &b, "b");
+	obj *w = new_obj(rt, 3);
 	mg_store(rt, &g->f[0], w);
+	obj *w3 = new_obj(rt, 6); /* unreferenced: the last allocation (gcevery) */
 	gc_test_begin_mark(rt);
 	gc_test_mark_step(rt, 1); /* scans b */
 	assert_color(rt, b, GC_COLOR_BLACK);

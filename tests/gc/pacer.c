@@ -196,14 +196,17 @@ Test(pacing, initial_goal_and_trigger)
 /* After a forced cycle (no pacing history) with 3 large objects rooted in
  * three scope slots: marked = 3 × 129 pages = 3170304, stacks = 3 × 8 = 24,
  * goal = 3170304 + 3170328 = 6340632, trigger = 7/8 goal = 5548053. */
+// labels: exact_pacing
 Test(pacing, goal_after_a_cycle)
 {
 	mg_runtime *rt = open_pacing(100, NOLIMIT);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	void *a = mg_alloc_bytes(rt, MiB), *b = mg_alloc_bytes(rt, MiB), *c = mg_alloc_bytes(rt, MiB);
+	void *a = mg_alloc_bytes(rt, MiB);
 	mg_root(rt, &a, "a");
+	void *b = mg_alloc_bytes(rt, MiB);
 	mg_root(rt, &b, "b");
+	void *c = mg_alloc_bytes(rt, MiB);
 	mg_root(rt, &c, "c");
 	cr_assert_eq(mgt_stats(rt).cycles, 0);
 	mg_gc(rt);

@@ -21,10 +21,16 @@
 static unsigned char *free_one(mg_runtime *rt, mg_scope *s, void **a, void **b, size_t *slot_size)
 {
 	mg_scope_enter(rt, s);
+	/* Each rooted before the next allocation, which may collect (gcevery);
+	 * x by an inner scope, left once b is allocated. */
 	*a = mg_alloc_bytes(rt, 48);
-	unsigned char *x = mg_alloc_bytes(rt, 48);
-	*b = mg_alloc_bytes(rt, 48);
 	mg_root(rt, a, "a");
+	mg_scope held;
+	mg_scope_enter(rt, &held);
+	unsigned char *x = mg_alloc_bytes(rt, 48);
+	mg_root(rt, &x, "x");
+	*b = mg_alloc_bytes(rt, 48);
+	mg_scope_leave(rt, &held);
 	mg_root(rt, b, "b");
 	memset(x, 0x11, 48);
 	cr_assert_eq((unsigned char *)*a + 64, x, "not consecutive slots");

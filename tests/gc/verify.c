@@ -56,13 +56,15 @@ typedef struct hide {
 static void do_hide(mg_runtime *rt, hide *h)
 {
 	mg_scope_enter(rt, &h->s);
+	/* Each object reachable before the next allocation, which may
+	 * collect (gcevery). */
 	h->g = new_obj(rt, 1);
-	h->b = new_obj(rt, 2);
-	h->c = new_obj(rt, 3);
-	h->w = new_obj(rt, 4);
 	mg_root(rt, &h->g, "g");
+	h->b = new_obj(rt, 2);
 	mg_root(rt, &h->b, "b");
+	h->c = new_obj(rt, 3);
 	mg_store(rt, &h->b->f[0], h->c);
+	h->w = new_obj(rt, 4);
 	mg_store(rt, &h->g->f[0], h->w);
 	gc_test_begin_mark(rt);
 	gc_test_mark_step(rt, 1); /* b (and, for hybrid, the roots) */
@@ -158,9 +160,11 @@ Test(heapcheck, strong_invariant_under_dijkstra)
 	mg_runtime *rt = open_wb(MG_WB_DIJKSTRA, 0, 0);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *g = new_obj(rt, 1), *b = new_obj(rt, 2), *w = new_obj(rt, 3);
-	mg_root(rt, &g, "g");
+	obj *g = new_obj(rt, 1);
+	mg_root(rt, &g, "g"); /* rooted or linked before the next allocation (gcevery) */
+	obj *b = new_obj(rt, 2);
 	mg_root(rt, &b, "b");
+	obj *w = new_obj(rt, 3);
 	mg_store(rt, &g->f[0], w);
 	gc_test_begin_mark(rt);
 	gc_test_mark_step(rt, 1);
@@ -183,10 +187,13 @@ Test(heapcheck, weak_invariant_accepts_grey_protected_white)
 	mg_runtime *rt = open_wb(MG_WB_YUASA, 0, 0);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *g = new_obj(rt, 1), *b = new_obj(rt, 2), *m = new_obj(rt, 3), *w = new_obj(rt, 4);
-	mg_root(rt, &g, "g");
+	obj *g = new_obj(rt, 1);
+	mg_root(rt, &g, "g"); /* rooted or linked before the next allocation (gcevery) */
+	obj *b = new_obj(rt, 2);
 	mg_root(rt, &b, "b");
+	obj *m = new_obj(rt, 3);
 	mg_store(rt, &g->f[0], m);
+	obj *w = new_obj(rt, 4);
 	mg_store(rt, &m->f[0], w); /* g (grey) -> m (white) -> w (white) */
 	gc_test_begin_mark(rt);
 	gc_test_mark_step(rt, 1);
@@ -236,11 +243,12 @@ Test(checkmark, path_through_global_root_and_array)
 	mg_scope s;
 	mg_scope_enter(rt, &s);
 	static obj **garr;
-	obj *g = new_obj(rt, 1), *w = new_obj(rt, 2);
-	garr = mg_alloc_array(rt, &mg_type_ptr, 4);
-	mg_root(rt, &g, "g");
-	mg_global_root(rt, &garr, "garr");
+	obj *g = new_obj(rt, 1);
+	mg_root(rt, &g, "g"); /* rooted or linked before the next allocation (gcevery) */
+	obj *w = new_obj(rt, 2);
 	mg_store(rt, &g->f[1], w);
+	garr = mg_alloc_array(rt, &mg_type_ptr, 4);
+	mg_global_root(rt, &garr, "garr");
 	gc_test_begin_mark(rt);
 	gc_test_mark_step(rt, 1); /* globals are scanned after scope roots: garr is on top */
 	cr_assert_eq(gc_test_color(rt, garr), GC_COLOR_BLACK);
@@ -297,12 +305,13 @@ typedef struct freed {
 static void setup_freed(mg_runtime *rt, freed *f)
 {
 	mg_scope_enter(rt, &f->s);
+	/* Each object reachable before the next allocation (gcevery). */
 	f->p = new_obj(rt, 1);
-	f->x = new_obj(rt, 2);
-	f->keep = new_obj(rt, 3);
 	mg_root(rt, &f->p, "p");
-	mg_root(rt, &f->keep, "keep");
+	f->x = new_obj(rt, 2);
 	mg_store(rt, &f->p->f[0], f->x);
+	f->keep = new_obj(rt, 3);
+	mg_root(rt, &f->keep, "keep");
 }
 
 /* Freed before the marker reaches it: the mark itself finds the pointer. */
@@ -430,8 +439,8 @@ Test(heapcheck, grey_set_must_be_allocated_and_marked)
 	mg_scope s;
 	mg_scope_enter(rt, &s);
 	obj *g = new_obj(rt, 1);
+	mg_root(rt, &g, "g"); /* before the next allocation, which may collect (gcevery) */
 	obj *stray = new_obj(rt, 2);
-	mg_root(rt, &g, "g");
 	gc_test_begin_mark(rt);
 	cr_assert_eq(gc_test_color(rt, g), GC_COLOR_GREY);
 	gc_push(rt, stray, 0); /* queued without being marked */

@@ -655,6 +655,7 @@ Test(maptrace_line, noscan_overflow_through_extra_lists)
 
 /* Delete's emptyOne / emptyRest rules, on one B=0 bucket whose cells hold
  * keys k[0..7] in insertion order. */
+// labels: exact_pacing
 Test(maptrace_line, tophash_after_deletes)
 {
 	tl t;
@@ -717,6 +718,7 @@ Test(maptrace_line, dead_map_not_counted)
 	tl_close(&t);
 }
 
+// labels: exact_pacing
 Test(maptrace_line, no_maps_prints_zero_line)
 {
 	tl t;

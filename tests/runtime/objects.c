@@ -56,8 +56,9 @@ Test(string, rooted_string_survives)
 	mg_scope sc;
 	mg_scope_enter(rt, &sc);
 	mg_string s = mg_string_new(rt, "kept alive", 10);
-	mg_string lost = mg_string_new(rt, "garbage!", 8);
-	mg_root(rt, &s, "s"); /* an mg_string is rootable: its pointer comes first */
+	/* An mg_string is rootable (its pointer comes first); rooted before
+	 * the next allocation, which may collect (gcevery). */
+	mg_root(rt, &s, "s");
 	/* Strings inside heap objects: an array of mg_string. */
 	mg_string *arr = mg_alloc_array(rt, &mg_type_string, 3);
 	mg_root(rt, &arr, "arr");
@@ -68,6 +69,8 @@ Test(string, rooted_string_survives)
 		mg_store(rt, &arr[i].ptr, (void *)e.ptr);
 		arr[i].len = e.len;
 	}
+	/* The last allocation: no later one may reuse its slot once freed. */
+	mg_string lost = mg_string_new(rt, "garbage!", 8);
 	mg_gc(rt);
 	mg_gc(rt);
 	cr_assert_not_null(mg_typeof(rt, s.ptr, NULL));

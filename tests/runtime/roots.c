@@ -162,9 +162,10 @@ Test(global, root_and_unroot)
 {
 	mg_runtime *rt = mgt_open(NULL);
 	static cell *g1, *g2;
+	/* Each rooted before the next allocation, which may collect (gcevery). */
 	g1 = new_cell(rt, 5);
-	g2 = new_cell(rt, 6);
 	mg_global_root(rt, &g1, "g1");
+	g2 = new_cell(rt, 6);
 	mg_global_root(rt, &g2, "g2");
 	mg_store(rt, &g1->next, new_cell(rt, 7));
 	mg_gc(rt);
