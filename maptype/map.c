@@ -499,6 +499,13 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 		if (!map_evacuated(oldb))
 			b = oldb;
 	}
+	/* String maps bigger than the caches: a miss on a full bucket (no
+	 * emptyRest) reads the overflow pointer, four lines after the tophash;
+	 * asked for now, it arrives with the tophash line.  String miss, 3
+	 * alternating runs each: 10^5 18.9 -> 16.5-17.3 ns, 10^6 28.8-33.5 ->
+	 * 23.3-23.8; hits unchanged.  For int64 buckets it gained nothing. */
+	if (map_kind_is_string(kind) && h->B >= 12)
+		__builtin_prefetch(map_overflow_slot(t, b));
 	uint8_t top = map_tophash(hash);
 	for (; b; b = map_overflow(t, b)) {
 		/* All cells whose tophash matches, in cell order; a filled cell
