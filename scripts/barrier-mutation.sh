@@ -39,20 +39,13 @@
 #
 # Exit status: 0 every mutant detected, 1 some survived (or the unmutated
 # suite failed), 2 usage.
-set -u -o pipefail
-export LC_ALL=C
-
-source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source_dir=$src
 work=""
 jobs=2
 run_timeout=60
 only=""
 list=0
-
-usage() {
-	sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
 
 while [[ $# -gt 0 ]]; do
 	case $1 in

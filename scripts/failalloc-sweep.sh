@@ -63,21 +63,13 @@
 #   --max-n N     stress: give up on a configuration past N faults (default 400)
 #
 # Exit status: 0 all good, 1 a run misbehaved, 2 usage.
-set -u -o pipefail
-export LC_ALL=C
-
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 quick=0
 part=all
 only=
 bin=${MAPGC_BIN:-}
 run_timeout=60
 max_n=400
-
-usage() {
-	sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
 
 while [[ $# -gt 0 ]]; do
 	case $1 in

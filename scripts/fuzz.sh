@@ -19,20 +19,12 @@
 #   --merge   afterwards, merge the working corpus into tests/fuzz/corpus/NAME
 #             (libFuzzer -merge=1: only inputs that add coverage are copied).
 # Exit status: 0 no crash, 1 a crash or a job failed, 2 usage.
-set -u -o pipefail
-export LC_ALL=C
-
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build=$src/build/fuzz
 target=map
 secs=600
 jobs=2
 merge=0
-
-usage() {
-	sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
 
 while [[ $# -gt 0 ]]; do
 	case $1 in

@@ -27,10 +27,7 @@
 # whole stop-the-world cycle with checkmark and the heap verifier — the
 # maptype model tests alone then take minutes — so the default is
 # gcevery=7 (MAPGC_GC_MODES_GCEVERY=1 for the exhaustive, slow run).
-set -u -o pipefail
-export LC_ALL=C
-
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build=$src/build/debug
 jobs=2
 every=${MAPGC_GC_MODES_GCEVERY:-7}
@@ -38,11 +35,6 @@ modes="gcstoptheworld=1;gcevery=$every;gcslice=64;wb=hybrid;wb=yuasa;wb=dijkstra
 do_ctest=1
 do_stress=1
 run_timeout=900
-
-usage() {
-	sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
 
 while [[ $# -gt 0 ]]; do
 	case $1 in

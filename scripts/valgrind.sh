@@ -36,18 +36,10 @@
 # deliberate read of a swept object reported: a build whose annotations do
 # not fire fails here instead of passing vacuously.
 # Exit status: 0 all clean, 1 errors or failures, 2 usage.
-set -u -o pipefail
-export LC_ALL=C
-
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build=$src/build/debug
 quick=0
 jobs=2
-
-usage() {
-	sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
