@@ -23,7 +23,9 @@ typedef enum gc_color {
 gc_color gc_test_color(mg_runtime *rt, const void *p);
 const char *gc_test_color_name(gc_color c);
 int gc_test_phase(mg_runtime *rt);
-/* Finishes any cycle, then runs sweep termination: the heap is in MARK. */
+/* Finishes any cycle, then runs sweep termination: the heap is in MARK.
+ * The test then steps this cycle itself: gcevery starts no cycle until it
+ * ends (gc_state.test_driven). */
 void gc_test_begin_mark(mg_runtime *rt);
 /* One mark slice of `budget` bytes; true when no mark work is left. */
 bool gc_test_mark_step(mg_runtime *rt, size_t budget);

@@ -448,18 +448,17 @@ __attribute__((always_inline)) static inline void evacuate_k(mg_runtime *rt, mg_
 MAP_PER_KIND(X)
 #undef X
 
+static void (*const evacuate_of_kind[])(mg_runtime *, mg_hmap *, uint64_t) = {
+#define X(name, kind) [kind] = evacuate_##name,
+	MAP_PER_KIND(X)
+#undef X
+};
+_Static_assert(sizeof evacuate_of_kind / sizeof evacuate_of_kind[0] == MAP_KEY_BYTES + 1,
+               "one entry per kind a map type can have");
+
 static void evacuate(mg_runtime *rt, mg_hmap *h, uint64_t oldbucket)
 {
-	switch (h->t->kind) {
-#define X(name, kind) \
-	case kind: \
-		evacuate_##name(rt, h, oldbucket); \
-		break;
-		MAP_PER_KIND(X)
-#undef X
-	case MAP_KEY_SHORT_STRING: /* never a type's kind */
-		break;
-	}
+	evacuate_of_kind[h->t->kind](rt, h, oldbucket);
 }
 
 static void grow_work(mg_runtime *rt, mg_hmap *h, uint64_t bucket)
@@ -528,26 +527,14 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 }
 
 /* The operations below reach one out-of-line specialisation per key kind
- * by a tail call: each body saves only the registers it uses, which a
- * switch over four inlined bodies in one function did not (every call paid
- * the prologue of the largest).  mg_map_get, _set and _delete jump through
- * the pointers map_bind_ops put in the map type; map_lookup, internal,
- * switches on the kind (MAP_DISPATCH_READ).  The read paths have one more
- * specialisation, for string keys of at most 16 bytes
- * (MAP_KEY_SHORT_STRING), chosen by the key's length. */
-#define MAP_DISPATCH_READ(kindexpr, key, fn, ...) \
-	switch (kindexpr) { \
-	case MAP_KEY_INT64: \
-		return fn##_int64(__VA_ARGS__); \
-	case MAP_KEY_STRING: \
-		if (((const mg_string *)(key))->len <= 16) \
-			return fn##_short_string(__VA_ARGS__); \
-		return fn##_string(__VA_ARGS__); \
-	case MAP_KEY_PTR: \
-		return fn##_ptr(__VA_ARGS__); \
-	default: \
-		return fn##_bytes(__VA_ARGS__); \
-	}
+ * by a tail call through the map type's ops (map_bind_ops): each body
+ * saves only the registers it uses, which a switch over four inlined
+ * bodies in one function did not (every call paid the prologue of the
+ * largest).  The read paths have one more specialisation, for string keys
+ * of at most 16 bytes (MAP_KEY_SHORT_STRING); a string map's read ops
+ * choose between the two by the key's length (MAP_READ_STRING). */
+#define MAP_READ_STRING(fn, key, ...) \
+	(((const mg_string *)(key))->len <= 16 ? fn##_short_string(__VA_ARGS__) : fn##_string(__VA_ARGS__))
 
 #define X(name, kind) \
 	__attribute__((noinline)) static void *lookup_##name(mg_runtime *rt, mg_hmap *h, const void *key, \
@@ -559,9 +546,15 @@ MAP_PER_KIND(X)
 X(short_string, MAP_KEY_SHORT_STRING)
 #undef X
 
+__attribute__((noinline)) static void *lookup_any_string(mg_runtime *rt, mg_hmap *h, const void *key,
+                                                         void **key_out)
+{
+	return MAP_READ_STRING(lookup, key, rt, h, key, key_out);
+}
+
 void *map_lookup(mg_runtime *rt, mg_hmap *h, const void *key, void **key_out)
 {
-	MAP_DISPATCH_READ(h ? h->t->kind : MAP_KEY_BYTES, key, lookup, rt, h, key, key_out)
+	return h ? h->t->ops.lookup(rt, h, key, key_out) : NULL;
 }
 
 void *map_lookup_unchecked(mg_runtime *rt, mg_hmap *h, const void *key)
@@ -597,16 +590,13 @@ X(short_string, MAP_KEY_SHORT_STRING)
 
 __attribute__((noinline)) static bool get_any_string(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
 {
-	if (((const mg_string *)key)->len <= 16)
-		return get_short_string(rt, m, key, elem_out);
-	return get_string(rt, m, key, elem_out);
+	return MAP_READ_STRING(get, key, rt, m, key, elem_out);
 }
 
 bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
 {
-	if (RT_UNLIKELY(!m))
-		return get_bytes(rt, m, key, elem_out);
-	return m->t->get(rt, m, key, elem_out);
+	/* A nil map reads as empty and leaves elem_out alone. */
+	return m ? m->t->ops.get(rt, m, key, elem_out) : false;
 }
 
 /* ---- assign ------------------------------------------------------------- */
@@ -614,9 +604,7 @@ bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
 __attribute__((always_inline)) static inline void assign_k(mg_runtime *rt, mg_hmap *h, const void *key,
                                                           const void *elem, map_kind kind)
 {
-	if (RT_UNLIKELY(!h))
-		mg_panic(rt, "assignment to entry in nil map");
-	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
+	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING)) /* h is not nil: mg_map_set panics first */
 		mg_fatal(rt, "concurrent map writes");
 	const mg_maptype *t = h->t;
 	uint64_t hash = map_hash_h(h, key, kind);
@@ -725,7 +713,7 @@ void mg_map_set(mg_runtime *rt, mg_hmap *m, const void *key, const void *elem)
 {
 	if (RT_UNLIKELY(!m))
 		mg_panic(rt, "assignment to entry in nil map");
-	m->t->set(rt, m, key, elem);
+	m->t->ops.set(rt, m, key, elem);
 }
 
 /* ---- delete ------------------------------------------------------------- */
@@ -832,25 +820,24 @@ MAP_PER_KIND(X)
 void mg_map_delete(mg_runtime *rt, mg_hmap *m, const void *key)
 {
 	if (m)
-		m->t->del(rt, m, key);
+		m->t->ops.del(rt, m, key);
 }
+
+/* Per key kind; string maps read through the chooser of the short-key
+ * body. */
+static const map_ops ops_of_kind[] = {
+	[MAP_KEY_INT64] = {get_int64, lookup_int64, assign_int64, delete_int64},
+	[MAP_KEY_STRING] = {get_any_string, lookup_any_string, assign_string, delete_string},
+	[MAP_KEY_PTR] = {get_ptr, lookup_ptr, assign_ptr, delete_ptr},
+	[MAP_KEY_BYTES] = {get_bytes, lookup_bytes, assign_bytes, delete_bytes},
+};
+
+_Static_assert(sizeof ops_of_kind / sizeof ops_of_kind[0] == MAP_KEY_BYTES + 1,
+               "one entry per kind a map type can have (MAP_KEY_SHORT_STRING is not one)");
 
 void map_bind_ops(mg_maptype *t)
 {
-	switch (t->kind) {
-#define X(name, kind) \
-	case kind: \
-		t->get = get_##name; \
-		t->set = assign_##name; \
-		t->del = delete_##name; \
-		break;
-		MAP_PER_KIND(X)
-#undef X
-	case MAP_KEY_SHORT_STRING: /* never a type's kind */
-		break;
-	}
-	if (t->kind == MAP_KEY_STRING)
-		t->get = get_any_string;
+	t->ops = ops_of_kind[t->kind];
 }
 
 /* ---- clear -------------------------------------------------------------- */

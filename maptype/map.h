@@ -35,6 +35,22 @@
  *     pointers; every overflow bucket is therefore kept in extra.overflow
  *     (or extra.oldoverflow), and iterators hold those lists too (Go #9477).
  *
+ * SPEED.  (map.c; the figures are in the commits that added each part.)
+ *   - Each hot operation has one body per key kind, compiled with the kind
+ *     known (MAP_PER_KIND); mg_map_get, _set, _delete and map_lookup reach
+ *     it with one load and an indirect jump through the type's ops
+ *     (map_bind_ops).  Reads of string keys of up to 16 bytes have a body
+ *     of their own with no call in it (MAP_KEY_SHORT_STRING).
+ *   - A bucket's 8 tophashes are read as one word.  Lookup, assign and
+ *     delete take candidate cells from map_match_candidates and compare
+ *     each candidate's key; its rare extra candidates are rejected by that
+ *     comparison (the argument is at the function).
+ *   - Operations ask early for memory they are about to wait on: in maps
+ *     of B >= 12 (bigger than the caches) a delete for the bucket's other
+ *     lines and a string lookup for the overflow pointer's line; at any
+ *     size, evacuation of a string map for the bytes of a bucket's keys,
+ *     and a map[K]*T iterator for the objects of the next bucket.
+ *
  * GC.  Everything here is a heap object with labelled pointer fields:
  * hmap {buckets, oldbuckets, extra}, mapextra {overflow, oldoverflow,
  * nextOverflow}, buckets {key, elem, overflow}, hiter {it.h, it.buckets,
@@ -96,6 +112,14 @@ typedef enum map_kind { MAP_KEY_INT64, MAP_KEY_STRING, MAP_KEY_PTR, MAP_KEY_BYTE
 static inline bool map_kind_is_string(map_kind k) { return k == MAP_KEY_STRING || k == MAP_KEY_SHORT_STRING; }
 typedef struct map_rt map_rt;
 
+/* The per-kind bodies of the operations reached on every call (map.c). */
+typedef struct map_ops {
+	bool (*get)(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out);
+	void *(*lookup)(mg_runtime *rt, mg_hmap *h, const void *key, void **key_out);
+	void (*set)(mg_runtime *rt, mg_hmap *m, const void *key, const void *elem);
+	void (*del)(mg_runtime *rt, mg_hmap *m, const void *key);
+} map_ops;
+
 struct mg_maptype {
 	const mg_type *key, *elem;
 	map_kind kind;
@@ -112,12 +136,9 @@ struct mg_maptype {
 	rt_typeinfo *cellkey_ti, *cellelem_ti;  /* typed copies of cells */
 	char name[96];
 	struct map_rt *mrt;             /* the runtime's map state (types are per runtime) */
-	/* The per-kind bodies of mg_map_get, _set and _delete (map.c), bound
-	 * once by map_bind_ops, so that a call reaches its body through one
-	 * indirect jump instead of a test of the kind. */
-	bool (*get)(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out);
-	void (*set)(mg_runtime *rt, mg_hmap *m, const void *key, const void *elem);
-	void (*del)(mg_runtime *rt, mg_hmap *m, const void *key);
+	/* Bound once by map_bind_ops, held in the type itself, so that a call
+	 * reaches its body with one load and an indirect jump. */
+	map_ops ops;
 };
 
 /* A growable list of overflow buckets: Go's *[]*bmap.  Iterators hold the
@@ -227,8 +248,10 @@ __attribute__((always_inline)) static inline uint64_t map_hash_k(const mg_maptyp
 	}
 }
 
-/* Equality of n > 0 bytes.  Up to 16 bytes: two overlapping word loads
- * from each side (never past the end), instead of a library call. */
+/* Equality of n bytes.  Up to 16 bytes without a library call: two
+ * overlapping word loads from each side (never past the end), or for 1 to 3
+ * bytes the first, middle and last.  short_only: the caller knows n <= 16,
+ * so no memcmp call is compiled in. */
 __attribute__((always_inline)) static inline bool map_bytes_equal(const char *a, const char *b, size_t n,
                                                                   bool short_only)
 {
@@ -472,8 +495,9 @@ __attribute__((always_inline)) static inline void map_zero_value(void *dst, size
 
 /* ---- operations (map.c) ------------------------------------------------- */
 
-/* Finds key; returns its elem value (and *key_out its stored key), or NULL. */
+/* Fills t->ops for t->kind; maptype_make calls it once per map type. */
 void map_bind_ops(mg_maptype *t);
+/* Finds key; returns its elem value (and *key_out its stored key), or NULL. */
 void *map_lookup(mg_runtime *rt, mg_hmap *h, const void *key, void **key_out);
 /* The same without the concurrent-write check: for the verifier, which
  * must be able to look into a map whose hashWriting flag is stuck. */

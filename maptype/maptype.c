@@ -4,8 +4,12 @@
  *
  * Hashing is XXH3 (libxxhash, inlined) seeded with the map's hash0.  Keys
  * of 8 bytes (int64, pointers) take XXH3's 4–8 byte path, a couple of
- * multiplies; strings hash their bytes, other types their whole
- * representation.
+ * multiplies, with its seed-only constant computed once per hash0 and kept
+ * in the hmap (seedflip); strings hash their bytes (up to 16 through XXH3's
+ * 0–16 byte branch inline, and on the read paths 4 to 8 with seedflip as
+ * well), other types their whole representation.  map_hash_h in map.h is
+ * the one entry; tests check it bit for bit against XXH3_64bits_withSeed.
+ * maptype_make also binds each type's per-kind operations (map_bind_ops).
  */
 #include "maptype/map.h"
 
