@@ -23,7 +23,8 @@
  *   shrink   delete down to a few entries (B must stay: maps never shrink);
  *   clear    now and then, mid-phase.
  * Every run asserts at the end that it saw at least MIN_DOUBLINGS doubling
- * and MIN_SAMESIZE same-size grows (mapt_growwatch, from mg_map_info).
+ * and MIN_SAMESIZE same-size grows (mapt_growwatch, from mg_map_info), with
+ * extra edge phases after the budget when a run is short (MAX_EXTRA_EDGES).
  *
  * GC settings per test (all with checkmark): hybrid / yuasa / dijkstra with
  * gcevery and a small GOGC and mark slice, so forced cycles land in every
@@ -57,10 +58,13 @@
 #define WINDOW_SPACE ((uint64_t)1 << 17)
 #define NKIDS ((uint64_t)1 << 19)
 #define MIN_DOUBLINGS 4
-/* Identity keys hash by address (ASLR), so their runs are not repeatable
- * to the grow: a lower bar for them. */
 #define MIN_SAMESIZE 3
-#define MIN_SAMESIZE_IDENTITY 2
+/* Identity keys hash by address, which ASLR moves, so the same-size grows
+ * a budget yields vary from run to run (ptr_ptr_stw: 2 to 12 in 100 runs,
+ * and 1 once in a gc-modes run).  A run short of MIN_SAMESIZE gets edge
+ * phases after its budget, each ending at its first same-size grow, up to
+ * this many: a map that never grows same-size still fails. */
+#define MAX_EXTRA_EDGES 24
 
 typedef enum gc_mode { MODE_HYBRID, MODE_YUASA, MODE_DIJKSTRA, MODE_STW, MODE_PACING } gc_mode;
 static const char *const mode_names[] = {"hybrid", "yuasa", "dijkstra", "stoptheworld", "pacing"};
@@ -353,18 +357,23 @@ static void run_model(mapt_kind kind, gc_mode mode, uint64_t ops, uint64_t dflt_
 	r->gc_before = mgt_stats(rt).cycles;
 	while (!out_of_ops(r))
 		one_life(r);
+	unsigned extra = 0;
+	for (; r->gw.samesize < MIN_SAMESIZE && extra < MAX_EXTRA_EDGES; extra++) {
+		r->budget = r->c.ops + 3000;
+		phase_edge(r, 2, 3000);
+	}
 	mapt_m_verify_all(&r->c, r->m);
 	mapt_m_iterate(&r->c, r->m, 0);
 	mg_stats st = mgt_stats(rt);
 	fprintf(stderr,
-	        "model %s/%s: %" PRIu64 " ops, %" PRIu64 " full iterations, %u doubling + %u same-size grows, %" PRIu64
+	        "model %s/%s: %" PRIu64 " ops, %" PRIu64 " full iterations, %u doubling + %u same-size grows (%u extra edges), %" PRIu64
 	        " gc cycles, %" PRIu64 " mark slices, %" PRIu64 " ops during mark (%" PRIu64 " growing)\n",
-	        mapt_kind_name(kind), mode_names[mode], r->c.ops, r->c.iterations, r->gw.doublings, r->gw.samesize,
+	        mapt_kind_name(kind), mode_names[mode], r->c.ops, r->c.iterations, r->gw.doublings, r->gw.samesize, extra,
 	        st.cycles - r->gc_before, st.mark_slices, r->mark_ops, r->mark_grow_ops);
 	cr_assert_geq(r->gw.doublings, MIN_DOUBLINGS, "only %u doubling grows (seed %" PRIu64 ")", r->gw.doublings,
 	              r->rng.seed);
-	cr_assert_geq(r->gw.samesize, mapt_kind_hashable(kind) ? MIN_SAMESIZE : MIN_SAMESIZE_IDENTITY, "only %u same-size grows (seed %" PRIu64 ")", r->gw.samesize,
-	              r->rng.seed);
+	cr_assert_geq(r->gw.samesize, MIN_SAMESIZE, "only %u same-size grows, after %u extra edges (seed %" PRIu64 ")",
+	              r->gw.samesize, extra, r->rng.seed);
 	cr_assert_gt(st.cycles - r->gc_before, 10, "the run must collect (seed %" PRIu64 ")", r->rng.seed);
 	if (mode != MODE_STW && !mgt_test_mode_stw())
 		cr_assert_gt(r->mark_grow_ops, 0, "marking never interleaved with a grow (seed %" PRIu64 ")", r->rng.seed);
