@@ -7,35 +7,35 @@
 # allocations, under the checkmark verifier; Boehm with a libgc collection
 # every 200 allocations (gcevery) — since a run with no cycle would prove
 # nothing.  SM_SEEDS overrides the seeds.
-# shellcheck source=stress_maps.sh
+# shellcheck source-path=SCRIPTDIR source=stress_maps.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stress_maps.sh" || exit 1
 
-sm_run -- stress --list
-sm_expect_rc 0
-mapfile -t workloads < <(sed -n -E 's/^([a-z-]+)  \(default --ops [0-9]+ --live [0-9]+\)$/\1/p' "$sm_out")
-[[ ${#workloads[@]} -ge 9 ]] || sm_fail "--list names only ${#workloads[@]} workloads: ${workloads[*]}"
+cli_run -- stress --list
+cli_expect_rc 0
+mapfile -t workloads < <(sed -n -E 's/^([a-z-]+)  \(default --ops [0-9]+ --live [0-9]+\)$/\1/p' "$cli_out")
+[[ ${#workloads[@]} -ge 9 ]] || cli_fail "--list names only ${#workloads[@]} workloads: ${workloads[*]}"
 
 read -r -a seeds <<<"${SM_SEEDS:-1 2}"
 size=(--live 1500 --ops 15000)
 for w in "${workloads[@]}"; do
 	for seed in "${seeds[@]}"; do
-		sm_run MAPGC_DEBUG=gccheckmark=1,gcevery=500 -- stress "$w" --seed "$seed" "${size[@]}" --gogc 25
+		cli_run MAPGC_DEBUG=gccheckmark=1,gcevery=500 -- stress "$w" --seed "$seed" "${size[@]}" --gogc 25
 		sm_expect_result "$w"
-		want=$(tail -n 1 "$sm_out")
-		mcycles=$(sm_cycles)
-		[[ -n "$mcycles" && "$mcycles" -gt 0 ]] || sm_fail "$w seed $seed: mapgc ran no cycle$(sm_tail)"
+		want=$(tail -n 1 "$cli_out")
+		mcycles=$(cli_cycles)
+		[[ -n "$mcycles" && "$mcycles" -gt 0 ]] || cli_fail "$w seed $seed: mapgc ran no cycle$(cli_tail)"
 
-		sm_run MAPGC_DEBUG=gcevery=200 -- stress "$w" --seed "$seed" "${size[@]}" --gogc 25 --backend boehm
+		cli_run MAPGC_DEBUG=gcevery=200 -- stress "$w" --seed "$seed" "${size[@]}" --gogc 25 --backend boehm
 		sm_expect_result "$w"
-		got=$(tail -n 1 "$sm_out")
-		grep -q '^config .* backend=boehm$' "$sm_out" ||
-			sm_fail "$w seed $seed: the summary does not say backend=boehm: $(grep '^config' "$sm_out")"
-		bcycles=$(sm_cycles)
-		[[ -n "$bcycles" && "$bcycles" -gt 0 ]] || sm_fail "$w seed $seed: Boehm ran no cycle$(sm_tail)"
+		got=$(tail -n 1 "$cli_out")
+		grep -q '^config .* backend=boehm$' "$cli_out" ||
+			cli_fail "$w seed $seed: the summary does not say backend=boehm: $(grep '^config' "$cli_out")"
+		bcycles=$(cli_cycles)
+		[[ -n "$bcycles" && "$bcycles" -gt 0 ]] || cli_fail "$w seed $seed: Boehm ran no cycle$(cli_tail)"
 		[[ "$got" == "$want" ]] ||
-			sm_fail "$w seed $seed: Boehm gave '$got', mapgc '$want' ($sm_cmd)"
-		sm_note "$w seed $seed: ${want##*checksum=} on both (mapgc $mcycles cycles, Boehm $bcycles)"
+			cli_fail "$w seed $seed: Boehm gave '$got', mapgc '$want' ($cli_cmd)"
+		cli_note "$w seed $seed: ${want##*checksum=} on both (mapgc $mcycles cycles, Boehm $bcycles)"
 	done
 done
 
-sm_note "ok"
+cli_note "ok"

@@ -3,7 +3,7 @@
 # message naming the file, line and column (DESIGN.md §7): not JSON,
 # truncated, wrong schema or version, wrong types, numbers out of range,
 # dangling ids, malformed chains; and ids the snapshot does not have.
-# shellcheck source=reach.sh
+# shellcheck source-path=SCRIPTDIR source=reach.sh
 source "$(dirname "${BASH_SOURCE[0]}")/reach.sh" || exit 1
 
 # rc_bad FILE MESSAGE [ARGS…]: mapgc reach FILE ARGS fails with exit 1 and

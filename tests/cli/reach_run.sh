@@ -4,7 +4,7 @@
 # own).  The figures must agree with the runtime's own maptrace line of the
 # same cycle (maps, growing, iterators, iterator-only arrays), which the
 # collector gathers while marking, independently of the snapshot.
-# shellcheck source=reach.sh
+# shellcheck source-path=SCRIPTDIR source=reach.sh
 source "$(dirname "${BASH_SOURCE[0]}")/reach.sh" || exit 1
 
 wl=(grow-iterate --seed 3 --ops 300000 --live 4000 --gogc 25)

@@ -5,7 +5,7 @@
 # machine has (MAPGC_REACH_RENDER=gvc: libgvc in-process, when mapgc was
 # built with it; =dot: the dot program); without Graphviz only the DOT
 # fallback is checked and the test is skipped (77).
-# shellcheck source=reach.sh
+# shellcheck source-path=SCRIPTDIR source=reach.sh
 source "$(dirname "${BASH_SOURCE[0]}")/reach.sh" || exit 1
 
 cp "$rc_data/small.json" "$rc_tmp/small.json"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # reach_usage.sh — `mapgc reach` usage errors exit 2 with a usage on stderr
 # and nothing on stdout; --help succeeds on stdout (DESIGN.md §7).
-# shellcheck source=reach.sh
+# shellcheck source-path=SCRIPTDIR source=reach.sh
 source "$(dirname "${BASH_SOURCE[0]}")/reach.sh" || exit 1
 
 small=$rc_data/small.json

@@ -4,7 +4,7 @@
 # the checkmark and heap verifiers, and no GC at all give the same checksum
 # (DESIGN.md §7; stress.h inv.seed-only).  The runs with verifiers also prove
 # the safe barriers lose nothing: a lost object is a fatal error there.
-# shellcheck source=stress_graph.sh
+# shellcheck source-path=SCRIPTDIR source=stress_graph.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stress_graph.sh" || exit 1
 
 read -r -a seeds <<<"${SG_SEEDS:-1 2 3}"
@@ -31,10 +31,10 @@ for seed in "${seeds[@]}"; do
 	for c in "${configs[@]}"; do
 		IFS='|' read -r label envs opts <<<"$c"
 		# shellcheck disable=SC2086  # split on purpose
-		sg_run $envs -- stress graph --seed "$seed" "${size[@]}" $opts
+		cli_run $envs -- stress graph --seed "$seed" "${size[@]}" $opts
 		sg_expect_result
-		cycles=$(sg_cycles)
-		sg_note "seed $seed $label: checksum $sg_checksum, ${cycles:-?} gc cycles, ${sg_secs}s"
+		cycles=$(cli_cycles)
+		cli_note "seed $seed $label: checksum $sg_checksum, ${cycles:-?} gc cycles, ${cli_secs}s"
 		if [[ -z "$ref" ]]; then
 			ref=$sg_checksum
 			ref_label=$label
@@ -42,10 +42,10 @@ for seed in "${seeds[@]}"; do
 		fi
 		# A run without collections would make this test pass vacuously.
 		[[ -n "$cycles" && "$cycles" -gt 0 ]] ||
-			sg_fail "seed $seed $label: no GC cycle ran (summary: gc cycles '${cycles}'); the test proves nothing$(sg_tail)"
+			cli_fail "seed $seed $label: no GC cycle ran (summary: gc cycles '${cycles}'); the test proves nothing$(cli_tail)"
 		[[ $sg_checksum == "$ref" ]] ||
-			sg_fail "seed $seed: checksum differs: $label gave $sg_checksum, $ref_label gave $ref ($sg_cmd)"
+			cli_fail "seed $seed: checksum differs: $label gave $sg_checksum, $ref_label gave $ref ($cli_cmd)"
 	done
 done
 
-sg_note "ok"
+cli_note "ok"

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # stress_graph_usage.sh — usage errors exit 2 with a usage on stderr and
 # nothing on stdout; --help and --list succeed on stdout (DESIGN.md §7).
-# shellcheck source=stress_graph.sh
+# shellcheck source-path=SCRIPTDIR source=stress_graph.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stress_graph.sh" || exit 1
 
 # sg_usage_error WHY ARGS…: mapgc ARGS must be a usage error.
 sg_usage_error() {
 	local why=$1
 	shift
-	sg_run -- "$@"
-	[[ $sg_rc -eq 2 ]] || sg_fail "$why: exit status $sg_rc, want 2: $sg_cmd$(sg_tail)"
-	grep -q 'usage:' "$sg_err" || sg_fail "$why: no usage on stderr: $sg_cmd$(sg_tail)"
-	[[ ! -s "$sg_out" ]] || sg_fail "$why: usage error wrote to stdout: $sg_cmd$(sg_tail)"
+	cli_run -- "$@"
+	[[ $cli_rc -eq 2 ]] || cli_fail "$why: exit status $cli_rc, want 2: $cli_cmd$(cli_tail)"
+	grep -q 'usage:' "$cli_err" || cli_fail "$why: no usage on stderr: $cli_cmd$(cli_tail)"
+	[[ ! -s "$cli_out" ]] || cli_fail "$why: usage error wrote to stdout: $cli_cmd$(cli_tail)"
 }
 
 sg_usage_error "no command"
@@ -44,30 +44,30 @@ sg_usage_error "bad --backend" stress graph --backend jvm
 sg_usage_error "bad option after a good one" stress graph --ops 100000000000 --live 100000000 --gogc x
 
 # boehm is a known backend, and runs (its own tests: tests/cli/boehm_*.sh).
-sg_run -- stress graph --backend boehm --ops 10 --live 10
+cli_run -- stress graph --backend boehm --ops 10 --live 10
 sg_expect_result
 
 # Help goes to stdout with status 0.
 for args in "--help" "-h" "stress --help"; do
 	# shellcheck disable=SC2086  # split on purpose
-	sg_run -- $args
-	sg_expect_rc 0
-	grep -q 'usage: mapgc' "$sg_out" || sg_fail "mapgc $args: no usage on stdout$(sg_tail)"
-	[[ ! -s "$sg_err" ]] || sg_fail "mapgc $args: wrote to stderr$(sg_tail)"
+	cli_run -- $args
+	cli_expect_rc 0
+	grep -q 'usage: mapgc' "$cli_out" || cli_fail "mapgc $args: no usage on stdout$(cli_tail)"
+	[[ ! -s "$cli_err" ]] || cli_fail "mapgc $args: wrote to stderr$(cli_tail)"
 done
-sg_run -- --help
-grep -q 'stress' "$sg_out" || sg_fail "mapgc --help does not mention the stress command"
+cli_run -- --help
+grep -q 'stress' "$cli_out" || cli_fail "mapgc --help does not mention the stress command"
 
 # --list names graph on a line of its own, followed by its paragraph.
-sg_run -- stress --list
-sg_expect_rc 0
-grep -q '^graph ' "$sg_out" || sg_fail "stress --list does not list graph$(sg_tail)"
-[[ $(grep -A1 '^graph ' "$sg_out" | tail -n 1) =~ ^[[:space:]]+[A-Za-z] ]] ||
-	sg_fail "stress --list has no description under graph$(sg_tail)"
-[[ ! -s "$sg_err" ]] || sg_fail "stress --list wrote to stderr$(sg_tail)"
+cli_run -- stress --list
+cli_expect_rc 0
+grep -q '^graph ' "$cli_out" || cli_fail "stress --list does not list graph$(cli_tail)"
+[[ $(grep -A1 '^graph ' "$cli_out" | tail -n 1) =~ ^[[:space:]]+[A-Za-z] ]] ||
+	cli_fail "stress --list has no description under graph$(cli_tail)"
+[[ ! -s "$cli_err" ]] || cli_fail "stress --list wrote to stderr$(cli_tail)"
 
 # A good run, for contrast: the same parser accepts the full option set.
-sg_run -- stress graph --seed 1 --ops 100 --live 100 --gogc off --barrier yuasa --backend mapgc
+cli_run -- stress graph --seed 1 --ops 100 --live 100 --gogc off --barrier yuasa --backend mapgc
 sg_expect_result
 
-sg_note "ok"
+cli_note "ok"

@@ -4,7 +4,7 @@
 # workload's swaps during incremental marking hide live objects, and
 # gccheckmark=1 must catch it — for every seed, with the fatal message,
 # the labelled path, and exit status 2.
-# shellcheck source=stress_graph.sh
+# shellcheck source-path=SCRIPTDIR source=stress_graph.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stress_graph.sh" || exit 1
 
 first=${SG_FIRST_SEED:-1}
@@ -14,21 +14,28 @@ msg='fatal error: checkmark found unmarked object'
 
 caught=0
 for ((seed = first; seed <= last; seed++)); do
-	sg_run MAPGC_DEBUG=wb=none,gccheckmark=1 -- stress graph --seed "$seed" "${size[@]}"
-	if [[ $sg_rc -eq 0 ]]; then
-		sg_fail "seed $seed: wb=none was NOT caught by gccheckmark (run completed, $(sg_cycles) gc cycles): $sg_cmd$(sg_tail)"
+	cli_run MAPGC_DEBUG=wb=none,gccheckmark=1 -- stress graph --seed "$seed" "${size[@]}"
+	if [[ $cli_rc -eq 0 ]]; then
+		cli_fail "seed $seed: wb=none was NOT caught by gccheckmark (run completed, $(cli_cycles) gc cycles): $cli_cmd$(cli_tail)"
 	fi
-	[[ $sg_rc -eq 2 ]] || sg_fail "seed $seed: exit status $sg_rc, want 2: $sg_cmd$(sg_tail)"
-	grep -qF "$msg" "$sg_err" || sg_fail "seed $seed: exit 2 but stderr lacks '$msg': $sg_cmd$(sg_tail)"
-	# The report names the path by field labels; a hidden node is always
-	# reached through some node's edge (root-array slots never change).
-	grep -q 'edge\[[0-3]\]' "$sg_err" ||
-		sg_fail "seed $seed: the checkmark report shows no labelled path (no 'edge[k]'): $sg_cmd$(sg_tail)"
-	grep -q "^mapgc stress: graph failed with seed $seed; to repeat" "$sg_err" ||
-		sg_fail "seed $seed: no 'how to repeat' line naming the seed on stderr$(sg_tail)"
-	[[ $(head -n 1 "$sg_out") == "seed $seed" ]] ||
-		sg_fail "seed $seed: a failing run must still print 'seed $seed' first on stdout$(sg_tail)"
+	[[ $cli_rc -eq 2 ]] || cli_fail "seed $seed: exit status $cli_rc, want 2: $cli_cmd$(cli_tail)"
+	grep -qF "$msg" "$cli_err" || cli_fail "seed $seed: exit 2 but stderr lacks '$msg': $cli_cmd$(cli_tail)"
+	# The report labels every step of the path: the root by its name (the
+	# root array, or a node the workload holds in a scope root while it
+	# rewires: graph.insert.a, seen under load), then array slots and
+	# node edges by field.
+	path=$(awk '/^path from the roots \([0-9]+ edges\):$/ { on = 1; next } on && /^\t/ { print; next } { on = 0 }' "$cli_err")
+	[[ -n $path ]] || cli_fail "seed $seed: the checkmark report has no path from the roots: $cli_cmd$(cli_tail)"
+	head -n 1 <<<"$path" | grep -qE '^'$'\t''(scope|global) root "graph\.[a-z.]+" -> ' ||
+		cli_fail "seed $seed: the path does not start at a named root: $cli_cmd$(cli_tail)"
+	if tail -n +2 <<<"$path" | grep -vqE '^'$'\t''(\[[0-9]+\]\.ptr|\.edge\[[0-3]\]) -> '; then
+		cli_fail "seed $seed: a step of the path has no field label: $cli_cmd$(cli_tail)"
+	fi
+	grep -q "^mapgc stress: graph failed with seed $seed; to repeat" "$cli_err" ||
+		cli_fail "seed $seed: no 'how to repeat' line naming the seed on stderr$(cli_tail)"
+	[[ $(head -n 1 "$cli_out") == "seed $seed" ]] ||
+		cli_fail "seed $seed: a failing run must still print 'seed $seed' first on stdout$(cli_tail)"
 	caught=$((caught + 1))
-	sg_note "seed $seed: caught in ${sg_secs}s"
+	cli_note "seed $seed: caught in ${cli_secs}s"
 done
-sg_note "ok: caught $caught/$((last - first + 1)) seeds"
+cli_note "ok: caught $caught/$((last - first + 1)) seeds"

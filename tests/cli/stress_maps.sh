@@ -9,108 +9,31 @@
 # MAPGC_BIN (the mapgc binary) and MAPGC_SOURCE_DIR; exit 0 pass, 1 fail,
 # 77 skip.  SM_SEEDS overrides the seeds the per-workload scripts use.
 
-set -u -o pipefail
-export LC_ALL=C
-
-sm_name=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
+# shellcheck source-path=SCRIPTDIR source=lib/cli.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cli.sh" || exit 1
 
 # The map workloads, in --list order (graph, the collector's own, comes first).
 sm_workloads=(grow-iterate churn delete-all ptr-values string-keys big-values noptr many-maps)
 
 # ---- helpers ----------------------------------------------------------------
 
-sm_fail() {
-	echo "FAIL [$sm_name]: $*" >&2
-	exit 1
-}
-
-sm_note() {
-	echo "[$sm_name] $*"
-}
-
-# Find the binary: MAPGC_BIN (ctest sets it, empty when mapgc is not
-# built), else, run by hand, a debug build next to the sources.
-sm_find_bin() {
-	if [[ -n "${MAPGC_BIN:-}" ]]; then
-		[[ -x "$MAPGC_BIN" ]] || sm_fail "MAPGC_BIN='$MAPGC_BIN' is not an executable"
-		return
-	fi
-	if [[ -z "${MAPGC_BIN+set}" ]]; then
-		local src=${MAPGC_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-		if [[ -x "$src/build/debug/mapgc" ]]; then
-			MAPGC_BIN=$src/build/debug/mapgc
-			return
-		fi
-	fi
-	echo "SKIP [$sm_name]: the mapgc command is not built (MAPGC_BIN empty)" >&2
-	exit 77
-}
-
-sm_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mapgc-stress-maps.XXXXXX") || sm_fail "mktemp"
-trap 'rm -rf "$sm_tmp"' EXIT
-
-# Longest a single run may take before the test calls it hung.
-sm_timeout=${SM_TIMEOUT:-60}
-
-# sm_run [VAR=value…] -- ARGS…: run mapgc with a clean MAPGC_* environment
-# plus the given variables.  Leaves $sm_out, $sm_err (file names), $sm_rc,
-# $sm_cmd (printable) and $sm_secs (wall seconds).
-sm_run() {
-	local -a envs=()
-	while [[ $# -gt 0 && "$1" != "--" ]]; do
-		envs+=("$1")
-		shift
-	done
-	[[ "${1:-}" == "--" ]] && shift
-	sm_out=$sm_tmp/out
-	sm_err=$sm_tmp/err
-	sm_cmd="${envs[*]:+${envs[*]} }mapgc $*"
-	local t0=$EPOCHREALTIME
-	env -u MAPGC_DEBUG -u MAPGC_GOGC -u MAPGC_MEMLIMIT "${envs[@]}" \
-		timeout "$sm_timeout" "$MAPGC_BIN" "$@" >"$sm_out" 2>"$sm_err"
-	sm_rc=$?
-	# shellcheck disable=SC2034  # read by the scripts that source this one
-	sm_secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
-	[[ $sm_rc -eq 124 ]] && sm_fail "timed out after ${sm_timeout}s: $sm_cmd"
-	# Killed by a signal (segfault, abort): never a pass.
-	[[ $sm_rc -gt 128 ]] && sm_fail "killed by signal $((sm_rc - 128)): $sm_cmd$(sm_tail)"
-	return 0
-}
-
-# The last lines of stderr and stdout, for failure messages.
-sm_tail() {
-	printf '\n--- stderr (last 15 lines) of: %s\n' "$sm_cmd"
-	tail -n 15 "$sm_err"
-	printf -- '--- stdout (last 5 lines)\n'
-	tail -n 5 "$sm_out"
-}
-
-sm_expect_rc() {
-	[[ $sm_rc -eq $1 ]] || sm_fail "exit status $sm_rc, want $1: $sm_cmd$(sm_tail)"
-}
-
 # sm_expect_result WORKLOAD: exit 0, exactly one result line, last on
 # stdout, in the contract's form; sets $sm_checksum.
 sm_expect_result() {
 	local w=$1 last
-	sm_expect_rc 0
-	last=$(tail -n 1 "$sm_out")
+	cli_expect_rc 0
+	last=$(tail -n 1 "$cli_out")
 	[[ "$last" =~ ^result\ $w\ seed=[0-9]+\ ops=[0-9]+\ checksum=[0-9a-f]{16}$ ]] ||
-		sm_fail "last stdout line is not a '$w' result line: '$last': $sm_cmd$(sm_tail)"
-	[[ $(grep -c '^result ' "$sm_out") -eq 1 ]] ||
-		sm_fail "more than one result line: $sm_cmd$(sm_tail)"
+		cli_fail "last stdout line is not a '$w' result line: '$last': $cli_cmd$(cli_tail)"
+	[[ $(grep -c '^result ' "$cli_out") -eq 1 ]] ||
+		cli_fail "more than one result line: $cli_cmd$(cli_tail)"
 	sm_checksum=${last##*checksum=}
-}
-
-# The number of GC cycles the last run's summary reports.
-sm_cycles() {
-	sed -n 's/^gc cycles *\([0-9][0-9]*\) .*/\1/p' "$sm_out"
 }
 
 # sm_field LINE_PREFIX REGEX: the first capture of REGEX (sed -E) on the
 # first stdout line starting with LINE_PREFIX, or empty.
 sm_field() {
-	grep -m 1 "^$1" "$sm_out" | sed -n -E "s/.*$2.*/\\1/p"
+	grep -m 1 "^$1" "$cli_out" | sed -n -E "s/.*$2.*/\\1/p"
 }
 
 # sm_matrix WORKLOAD GCEVERY SIZE…: for each seed, the checksum is the same
@@ -146,68 +69,68 @@ sm_matrix() {
 		for c in "${configs[@]}"; do
 			IFS='|' read -r label envs opts want <<<"$c"
 			# shellcheck disable=SC2086  # split on purpose
-			sm_run $envs -- stress "$w" --seed "$seed" "${size[@]}" $opts
+			cli_run $envs -- stress "$w" --seed "$seed" "${size[@]}" $opts
 			sm_expect_result "$w"
-			grep -q "^config .*$want" "$sm_out" ||
-				sm_fail "seed $seed $label: summary config line lacks '$want': $(grep '^config' "$sm_out")"
-			cycles=$(sm_cycles)
-			sm_note "$w seed $seed $label: checksum $sm_checksum, ${cycles:-?} gc cycles, ${sm_secs}s"
+			grep -q "^config .*$want" "$cli_out" ||
+				cli_fail "seed $seed $label: summary config line lacks '$want': $(grep '^config' "$cli_out")"
+			cycles=$(cli_cycles)
+			cli_note "$w seed $seed $label: checksum $sm_checksum, ${cycles:-?} gc cycles, ${cli_secs}s"
 			if [[ -z "$ref" ]]; then
 				ref=$sm_checksum
 				ref_label=$label
 				continue
 			fi
 			[[ -n "$cycles" && "$cycles" -gt 0 ]] ||
-				sm_fail "seed $seed $label: no GC cycle ran (summary: gc cycles '${cycles}'); the test proves nothing$(sm_tail)"
+				cli_fail "seed $seed $label: no GC cycle ran (summary: gc cycles '${cycles}'); the test proves nothing$(cli_tail)"
 			[[ $sm_checksum == "$ref" ]] ||
-				sm_fail "$w seed $seed: checksum differs: $label gave $sm_checksum, $ref_label gave $ref ($sm_cmd)"
+				cli_fail "$w seed $seed: checksum differs: $label gave $sm_checksum, $ref_label gave $ref ($cli_cmd)"
 		done
-		[[ "$ref" != "$prev" ]] || sm_fail "$w: seeds give the same checksum $ref"
+		[[ "$ref" != "$prev" ]] || cli_fail "$w: seeds give the same checksum $ref"
 		prev=$ref
 	done
 }
 
-sm_find_bin
+cli_find_bin
 
 # ---- sourced? then only the helpers ------------------------------------------
 [[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
 
 # --list names all nine workloads, each with its defaults and a paragraph.
-sm_run -- stress --list
-sm_expect_rc 0
-names=$(sed -n -E 's/^([a-z-]+)  \(default --ops [0-9]+ --live [0-9]+\)$/\1/p' "$sm_out" | tr '\n' ' ')
+cli_run -- stress --list
+cli_expect_rc 0
+names=$(sed -n -E 's/^([a-z-]+)  \(default --ops [0-9]+ --live [0-9]+\)$/\1/p' "$cli_out" | tr '\n' ' ')
 [[ "$names" == "graph ${sm_workloads[*]} " ]] ||
-	sm_fail "--list names '$names', want 'graph ${sm_workloads[*]} '$(sm_tail)"
-paragraphs=$(grep -c '^    [^ ]' "$sm_out")
-[[ $paragraphs -ge 9 ]] || sm_fail "--list has $paragraphs description lines for 9 workloads"
+	cli_fail "--list names '$names', want 'graph ${sm_workloads[*]} '$(cli_tail)"
+paragraphs=$(grep -c '^    [^ ]' "$cli_out")
+[[ $paragraphs -ge 9 ]] || cli_fail "--list has $paragraphs description lines for 9 workloads"
 # The paragraphs cite the Go issues the workloads reproduce.
 for cite in '#16070' '#20135' '#9477'; do
-	grep -q -- "$cite" "$sm_out" || sm_fail "--list does not cite Go issue $cite"
+	grep -q -- "$cite" "$cli_out" || cli_fail "--list does not cite Go issue $cite"
 done
-sm_run -- stress --help
-sm_expect_rc 0
-grep -q "^Workloads: graph ${sm_workloads[*]}$" "$sm_out" ||
-	sm_fail "--help does not list the workloads: $(grep '^Workloads' "$sm_out")"
+cli_run -- stress --help
+cli_expect_rc 0
+grep -q "^Workloads: graph ${sm_workloads[*]}$" "$cli_out" ||
+	cli_fail "--help does not list the workloads: $(grep '^Workloads' "$cli_out")"
 
 # Each workload, tiny: the result line is last, in the contract's form,
 # echoes seed and ops, and the same run repeats exactly.
 for w in "${sm_workloads[@]}"; do
-	sm_run -- stress "$w" --seed 7 --live 300 --ops 3000
+	cli_run -- stress "$w" --seed 7 --live 300 --ops 3000
 	sm_expect_result "$w"
-	[[ "$(head -n 1 "$sm_out")" == "seed 7" ]] || sm_fail "$w: first stdout line is not 'seed 7'"
-	[[ "$(tail -n 1 "$sm_out")" == "result $w seed=7 ops=3000 checksum=$sm_checksum" ]] ||
-		sm_fail "$w: result line does not echo seed=7 ops=3000: $(tail -n 1 "$sm_out")"
+	[[ "$(head -n 1 "$cli_out")" == "seed 7" ]] || cli_fail "$w: first stdout line is not 'seed 7'"
+	[[ "$(tail -n 1 "$cli_out")" == "result $w seed=7 ops=3000 checksum=$sm_checksum" ]] ||
+		cli_fail "$w: result line does not echo seed=7 ops=3000: $(tail -n 1 "$cli_out")"
 	first=$sm_checksum
-	sm_run -- stress "$w" --seed=7 --live=300 --ops=3000
+	cli_run -- stress "$w" --seed=7 --live=300 --ops=3000
 	sm_expect_result "$w"
-	[[ $sm_checksum == "$first" ]] || sm_fail "$w: seed 7 repeated gave $sm_checksum, first run $first"
-	sm_run -- stress "$w" --seed 7 --live 300 --ops 6000
+	[[ $sm_checksum == "$first" ]] || cli_fail "$w: seed 7 repeated gave $sm_checksum, first run $first"
+	cli_run -- stress "$w" --seed 7 --live 300 --ops 6000
 	sm_expect_result "$w"
-	[[ $sm_checksum != "$first" ]] || sm_fail "$w: --ops 3000 and 6000 gave the same checksum $first"
+	[[ $sm_checksum != "$first" ]] || cli_fail "$w: --ops 3000 and 6000 gave the same checksum $first"
 	# --ops 0 is legal: setup only.
-	sm_run -- stress "$w" --seed 7 --live 300 --ops 0
+	cli_run -- stress "$w" --seed 7 --live 300 --ops 0
 	sm_expect_result "$w"
-	sm_note "$w: seed 7 checksum $first"
+	cli_note "$w: seed 7 checksum $first"
 done
 
-sm_note "ok"
+cli_note "ok"

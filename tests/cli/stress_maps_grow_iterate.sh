@@ -4,7 +4,7 @@
 # semantics and the checkmark verifier on (sm_matrix in stress_maps.sh); and
 # the runs really have iterators started mid-grow, abandoned, and alive across
 # grows.
-# shellcheck source=stress_maps.sh
+# shellcheck source-path=SCRIPTDIR source=stress_maps.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stress_maps.sh" || exit 1
 
 sm_matrix grow-iterate 1000 --live 4000 --ops 150000
@@ -13,9 +13,9 @@ sm_matrix grow-iterate 1000 --live 4000 --ops 150000
 # for being there, not for their values).
 for what in 'mid-grow' 'completed' 'abandoned' 'outlived a grow'; do
 	n=$(sm_field 'iterators ' "[ (]([0-9]+) $what")
-	[[ -n "$n" && "$n" -gt 0 ]] || sm_fail "no iterator $what: $(grep '^iterators ' "$sm_out")"
+	[[ -n "$n" && "$n" -gt 0 ]] || cli_fail "no iterator $what: $(grep '^iterators ' "$cli_out")"
 done
 n=$(sm_field 'grow-iterate ' '[ (]([0-9]+) doubling')
-[[ -n "$n" && "$n" -gt 0 ]] || sm_fail "no doubling grow: $(grep '^grow-iterate ' "$sm_out")"
+[[ -n "$n" && "$n" -gt 0 ]] || cli_fail "no doubling grow: $(grep '^grow-iterate ' "$cli_out")"
 
-sm_note "ok"
+cli_note "ok"

@@ -3,9 +3,9 @@
 # for every collector setting (sm_matrix in stress_maps.sh), with keys and
 # values that are heap strings, slices of heap strings and literals outside
 # the heap.
-# shellcheck source=stress_maps.sh
+# shellcheck source-path=SCRIPTDIR source=stress_maps.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stress_maps.sh" || exit 1
 
 sm_matrix string-keys 1000 --live 3000 --ops 150000
 
-sm_note "ok"
+cli_note "ok"

@@ -9,7 +9,7 @@
 # Needs the Debian package `chromium`; skipped (77) without it, or set
 # CHROMIUM=/path/to/chrome.
 # labels: chromium
-# shellcheck source=trace_golden.sh
+# shellcheck source-path=SCRIPTDIR source=trace_golden.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trace_golden.sh" || exit 1
 
 browser=${CHROMIUM:-}

@@ -4,7 +4,7 @@
 # the right N and exit 1 after the rest is processed (DESIGN.md §7); NUL
 # bytes, invalid UTF-8, CRLF, a truncated last line, over-long lines and
 # binary garbage never crash it, in every mode.
-# shellcheck source=trace_golden.sh
+# shellcheck source-path=SCRIPTDIR source=trace_golden.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trace_golden.sh" || exit 1
 
 good='gc 1 @0.012s 2%: 0.026+0.39+0.015 ms clock, 0.10+0.24/0.35/0.38+0.062 ms cpu, 4->4->0 MB, 5 MB goal, 4 P'

@@ -4,7 +4,7 @@
 # script), deterministic; --svg NAME writes one standalone chart; -o; the
 # --reach-dir hook.  (Tag balance is checked in tests/tools/plot.c; a real
 # browser renders it in trace_chromium.sh.)
-# shellcheck source=trace_golden.sh
+# shellcheck source-path=SCRIPTDIR source=trace_golden.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trace_golden.sh" || exit 1
 
 # check_html FILE CHARTS: the page's shape.

@@ -2,7 +2,7 @@
 # trace_usage.sh — `mapgc trace` usage errors exit 2 with a short usage on
 # stderr and nothing on stdout; unreadable input and unwritable output
 # exit 1 with a message; --help succeeds on stdout (DESIGN.md §7).
-# shellcheck source=trace_golden.sh
+# shellcheck source-path=SCRIPTDIR source=trace_golden.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trace_golden.sh" || exit 1
 
 log=$tr_data/go119.log
