@@ -174,6 +174,8 @@ void gc_heap_init(mg_runtime *rt)
 	gc->sweepgen = 1;
 #if MAPGC_VALGRIND
 	gc_vg_pool_create(gc);
+	if (gc_vg_running)
+		rt->before_fatal_exit = gc_vg_fatal_exit;
 #endif
 }
 

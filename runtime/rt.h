@@ -101,6 +101,10 @@ struct mg_runtime {
 	uint64_t start_cpu_ns;      /* process CPU clock at mg_open */
 	mg_failure_handler on_fail;
 	void *on_fail_ud;
+	/* Set by the layer that owns the heap: its last act before a fatal
+	 * error's _exit (gc/: under Valgrind, the heap's objects stop being
+	 * Memcheck chunks, as at mg_close). */
+	void (*before_fatal_exit)(mg_runtime *rt);
 	bool failed;                /* a fatal error happened; only mg_close is allowed */
 	struct rt_ext *exts;        /* per-layer extensions, destroyed at close */
 	struct rt_cycle_hook *cycle_hooks;

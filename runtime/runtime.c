@@ -65,6 +65,8 @@ void rt_fail_printed(mg_runtime *rt, mg_failure kind, const char *msg)
 	}
 	fflush(stdout);
 	fflush(stderr);
+	if (rt && rt->before_fatal_exit)
+		rt->before_fatal_exit(rt);
 	/* Like Go's exit(2) after a throw: no atexit handlers, which could run
 	 * into the broken state (and LeakSanitizer would change the status). */
 	_exit(2);
