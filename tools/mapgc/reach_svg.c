@@ -115,8 +115,9 @@ __lsan_default_suppressions(void)
 #endif
 
 /*
- * The line of f (the child's stderr) to quote on failure: the first that
- * says a plugin could not be loaded, else the last non-empty one.  Returns
+ * The line of f (the child's stderr, where its stdout goes too) to quote
+ * on failure: the first that says a plugin could not be loaded, else the
+ * last non-empty one.  Returns
  * true for a plugin: Graphviz then renders with what it has left (its core
  * SVG renderer, font metrics guessed, a different layout) and exits 0 — a
  * picture that looks complete but is not the one asked for.  Under
@@ -143,7 +144,7 @@ rsvg_quote_line(FILE *f, char *line, size_t size)
 	return plugin;
 }
 
-/* Copy f (the child's stderr) to our stderr. */
+/* Copy f (what the child printed, stdout and stderr) to our stderr. */
 static void
 rsvg_relay(FILE *f)
 {
@@ -223,6 +224,10 @@ rsvg_gvc(const char *dot, size_t len, const char *svg_path, char *err, size_t er
 		return RDOT_FAILED;
 	}
 	if (pid == 0) {
+		/* Its stdout too: the SVG goes to a file, and what Graphviz or
+		 * GLib print there (under a small ulimit -v: "Could not open
+		 * converter ...") is not ours to put on our stdout. */
+		dup2(fileno(errf), 1);
 		dup2(fileno(errf), 2);
 		rsvg_gvc_child(dot, len, svg_path);
 	}
@@ -250,6 +255,7 @@ rsvg_program(const char *dot, size_t len, const char *svg_path, char *err, size_
 	int rc = posix_spawn_file_actions_init(&fa);
 	if (rc == 0) {
 		posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+		posix_spawn_file_actions_adddup2(&fa, fileno(errf), 1); /* as in rsvg_gvc */
 		posix_spawn_file_actions_adddup2(&fa, fileno(errf), 2);
 		posix_spawn_file_actions_addclose(&fa, fds[0]);
 		posix_spawn_file_actions_addclose(&fa, fds[1]);
