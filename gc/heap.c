@@ -137,7 +137,7 @@ void gc_list_splice(gc_spanlist *to, gc_spanlist *from)
  * not used in the last seconds is cold on the host too: touching 256 MB
  * cost 2.3 ms/MB in huge pages, 0.12 ms/MB in huge pages just freed, and
  * 0.32 ms/MB in 4 KiB pages.  gcstress, which grows a fresh 200 MB heap,
- * pays it as 0.2-0.4 s of system time per run; its marker and mutator
+ * paid 0.05-0.45 s of system time in five bench runs; its marker and mutator
  * gain back about half of that in user time, the map benchmark at 10^6
  * keys much more than that. */
 #define RESERVE_MAX ((size_t)64 << 30)
@@ -306,8 +306,8 @@ static bool heap_grow(mg_runtime *rt, uint32_t npages)
 	 * a commit that ended mid huge page would leave the next one
 	 * straddling two, and the kernel backs a fault with a huge page only
 	 * when the whole 2 MiB around it is mapped — every later commit would
-	 * fault in 4 KiB pages (seen: 80 of 200 MB of the gcstress heap after
-	 * the first 37 MB bucket array). */
+	 * fault in 4 KiB pages (seen: 74 of 199 MB of the gcstress heap in
+	 * huge pages, the rest after its first 37 MB bucket array). */
 	size_t bytes = ((size_t)npages * GC_PAGE_SIZE + GC_GROW_BYTES - 1) & ~(GC_GROW_BYTES - 1);
 	if (gc->committed + bytes > gc->arena_hi) {
 		bytes = (size_t)npages * GC_PAGE_SIZE;

@@ -67,8 +67,8 @@ static inline void shade(mg_runtime *rt, gc_state *gc, void *p)
 		 * (every other 48-byte node) has its last pointer words on
 		 * the next line, where they missed.  Bigger objects are
 		 * scanned in order; the hardware follows those. */
-		uint32_t span = s->elem_size < 128 ? s->elem_size : 128;
-		__builtin_prefetch((const void *)(slot + span - 1));
+		uint32_t reach = s->elem_size < 128 ? s->elem_size : 128;
+		__builtin_prefetch((const void *)(slot + reach - 1));
 		gc_push(rt, (void *)(slot + GC_HDR_SIZE), 0);
 	}
 }

@@ -20,7 +20,7 @@ GC_VG_COLD void gc_vg_pool_create(gc_state *gc)
 
 GC_VG_COLD void gc_vg_pool_destroy(gc_state *gc) { VALGRIND_DESTROY_MEMPOOL(gc); }
 
-GC_VG_COLD void gc_vg_fatal_exit(mg_runtime *rt) { VALGRIND_DESTROY_MEMPOOL(gc_of(rt)); }
+GC_VG_COLD void gc_vg_fatal_exit(mg_runtime *rt) { gc_vg_pool_destroy(gc_of(rt)); }
 
 GC_VG_COLD void gc_vg_alloc(gc_state *gc, uintptr_t slot, size_t bytes)
 {

@@ -91,8 +91,9 @@ Test(large, pointer_array_scanned_in_chunks_keeps_every_element)
 	/* Under gcevery (MAPGC_TEST_MODE) each allocation can be a whole
 	 * checked cycle over the array: 40000 took 277 s at gcevery=1.  10000
 	 * pointers are still 80 KB, three scan chunks. */
-	const size_t N = rt->cfg.gcevery ? 10000 : 40000;
-	_Static_assert(10000 * sizeof(void *) > 2 * GC_SCAN_CHUNK, "the small array still spans three chunks");
+	enum { N_FULL = 40000, N_GCEVERY = 10000 };
+	_Static_assert(N_GCEVERY * sizeof(void *) > 2 * GC_SCAN_CHUNK, "the small array still spans three chunks");
+	const size_t N = rt->cfg.gcevery ? N_GCEVERY : N_FULL;
 	mg_scope s;
 	mg_scope_enter(rt, &s);
 	leaf **arr = mg_alloc_array(rt, &mg_type_ptr, N);

@@ -117,10 +117,10 @@ __lsan_default_suppressions(void)
 /*
  * The line of f (the child's stderr, where its stdout goes too) to quote
  * on failure: the first that says a plugin could not be loaded, else the
- * last non-empty one.  Returns
- * true for a plugin: Graphviz then renders with what it has left (its core
- * SVG renderer, font metrics guessed, a different layout) and exits 0 — a
- * picture that looks complete but is not the one asked for.  Under
+ * last non-empty one.  Returns true for a plugin: Graphviz then renders
+ * with what it has left (its core SVG renderer, font metrics guessed, a
+ * different layout) and exits 0 — a picture that looks complete but is not
+ * the one asked for.  Under
  * `ulimit -v` that is how it reports that Pango's libraries did not fit.
  */
 static bool
