@@ -4,13 +4,19 @@
 #
 #   tools/bench/bench.sh [all]      both below, one after the other: the
 #                                   whole comparison in one invocation
-#   tools/bench/bench.sh map [N]    the map benchmark: mapgc vs its Go 1.19 twin
-#                                   (tools/bench/go/mapbench.go), ns/op and the
-#                                   ratio mapgc/Go per row; CSV in build/bench/
+#   tools/bench/bench.sh map [N]    the map benchmark: the reference work
+#                                   (../shared/bench/mapbench.go, built and run
+#                                   as it is, at GOMAXPROCS=1) against
+#                                   tools/bench/mapbench.c, which runs the same
+#                                   keys, orders, copies and timing rules on
+#                                   mapgc; ns/op and the ratio mapgc/Go per row;
+#                                   CSV in build/bench/
 #   tools/bench/bench.sh gcstress   the gcstress benchmark: `mapgc stress
 #                                   ptr-values --live 1000000 --ops 5000000
 #                                   --seed 1` on mapgc's collector and on the
-#                                   Boehm backend (libgc), and its Go 1.19 twin
+#                                   Boehm backend (libgc with its parallel
+#                                   markers, as a user runs it: GC_MARKERS
+#                                   unset, one per CPU), and its Go 1.19 twin
 #                                   (tools/bench/go/gcstress.go) at GOMAXPROCS=1
 #                                   GOGC=100 GODEBUG=gctrace=1; a table of the
 #                                   medians and the ratios mapgc/Go and
@@ -20,9 +26,10 @@
 # golang-1.19-go, /usr/bin/time from `time` (scripts/setup.sh --bench).  Both
 # sides run single-threaded for the mutator: GOMAXPROCS=1 for Go.
 #
-# map: each row is the best of 3 trials of >= 100 ms (see mapbench.c); the
-# script runs the pair MAPGC_BENCH_RUNS times (default 3) and reports the
-# median of those.
+# map: each row is the best of 3 trials of >= 100 ms of timed work (the
+# reference's rule; mapbench.c mirrors it); the script runs the pair
+# MAPGC_BENCH_RUNS times (default 3), mapgc then Go each time, and reports
+# the median of those, with the load averages before and after.
 #
 # gcstress: each program runs MAPGC_BENCH_RUNS times (default 3, at least 3),
 # interleaved; every figure is the median over the runs.  All runs must print
@@ -41,9 +48,11 @@
 #                      so preemption on a busy machine inflates it
 #   mark slice max cpu mapgc: mg_stats.mark_slice_max_cpu_ns, the same slice
 #                      in CPU time
-#   gc cpu %           collector CPU / the process's user+sys CPU (from
-#                      /usr/bin/time): mapgc and Boehm mg_stats.gc_cpu_ns, Go
-#                      the sum of its gctrace cpu fields (D+E+F+G+T)
+#   gc cpu s           collector CPU: mapgc mg_stats.gc_cpu_ns; Boehm the same,
+#                      the process's CPU during its stop-the-world collections
+#                      (every marker thread's); Go the sum of its gctrace cpu
+#                      fields (D+E+F+G+T)
+#   gc cpu %           that / the process's user+sys CPU (from /usr/bin/time)
 #   peak rss MB        /usr/bin/time's maximum resident set size
 #   mark rate MB/s     live MB marked per second of mark CPU, from gctrace:
 #                      Σ H2 / Σ (E+F+G) over the cycles (assist + background
@@ -78,32 +87,47 @@ go_build() {
   (cd "$dir" && GOCACHE="$PWD/../gocache" GOFLAGS=-mod=mod "$GO" build -o "$bin" .)
 }
 
+# The reference benchmark definitions (../shared/bench beside the checkout);
+# MAPGC_REFERENCE_BENCH names another directory holding mapbench.go.
+reference=${MAPGC_REFERENCE_BENCH:-../shared/bench}
+
+# load: the 1-, 5- and 15-minute load averages, for the record of each run.
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
 bench_map() {
   local n=${1:-}
   [[ -z $n || $n =~ ^[0-9]+$ ]] || usage
+  [[ -f $reference/mapbench.go ]] || { echo "bench: no $reference/mapbench.go (set MAPGC_REFERENCE_BENCH)" >&2; exit 1; }
   cmake --build --preset release --target mapgc-mapbench >/dev/null
   mkdir -p "$out/go"
-  go_build "$out/go" tools/bench/go/mapbench.go ../go-mapbench mapbench
+  go_build "$out/go" "$reference/mapbench.go" ../go-mapbench mapbench
 
   local runs=${MAPGC_BENCH_RUNS:-3} i
+  local -a csize=() gsize=()
+  [[ -z $n ]] || { csize=(--sizes "$n"); gsize=(-sizes "$n"); }
+  echo "load before: $(load)" >&2
   for ((i = 1; i <= runs; i++)); do
     echo "run $i/$runs" >&2
-    build/release/mapgc-mapbench $n > "$out/mapgc.$i.txt"
-    GOMAXPROCS=1 "$out/go-mapbench" $n > "$out/go.$i.txt"
+    build/release/mapgc-mapbench "${csize[@]}" --csv "$out/mapgc.$i.csv" > "$out/mapgc.$i.txt"
+    GOMAXPROCS=1 "$out/go-mapbench" "${gsize[@]}" -csv "$out/go.$i.csv" > "$out/go.$i.txt"
   done
+  echo "load after: $(load)" >&2
 
-  # Median over the runs of each row, then the ratio.
+  # Median over the runs of each row (each run's row is already its best of
+  # 3 trials), then the ratio.
   local csv=$out/map.csv c g r key size op
   echo "key,n,op,mapgc_ns,go_ns,ratio" > "$csv"
-  printf '%-7s %8s %-8s %10s %10s %7s\n' key N op mapgc_ns go_ns ratio
-  while read -r _ key size op _; do
-    c=$(for ((i = 1; i <= runs; i++)); do awk -v k="$key" -v s="$size" -v o="$op" '$2==k && $3==s && $4==o {print $5}' "$out/mapgc.$i.txt"; done | median)
-    g=$(for ((i = 1; i <= runs; i++)); do awk -v k="$key" -v s="$size" -v o="$op" '$2==k && $3==s && $4==o {print $5}' "$out/go.$i.txt"; done | median)
+  printf '%-7s %8s %-12s %10s %10s %7s\n' key N op mapgc_ns go_ns ratio
+  row_of() { sed -n -E "s/^op=$3 key=$1 n=$2 ns_per_op=([0-9.]+)\$/\\1/p" "$4"; }
+  while read -r op key size; do
+    c=$(for ((i = 1; i <= runs; i++)); do row_of "$key" "$size" "$op" "$out/mapgc.$i.txt"; done | median)
+    g=$(for ((i = 1; i <= runs; i++)); do row_of "$key" "$size" "$op" "$out/go.$i.txt"; done | median)
+    [[ -n $g ]] || { echo "bench: Go printed no row for $op $key $size" >&2; exit 1; }
     r=$(awk -v c="$c" -v g="$g" 'BEGIN {printf "%.2f", c / g}')
-    printf '%-7s %8s %-8s %10.2f %10.2f %7s\n' "$key" "$size" "$op" "$c" "$g" "$r"
+    printf '%-7s %8s %-12s %10.2f %10.2f %7s\n' "$key" "$size" "$op" "$c" "$g" "$r"
     echo "$key,$size,$op,$c,$g,$r" >> "$csv"
-  done < "$out/mapgc.1.txt"
-  echo "csv: $csv" >&2
+  done < <(sed -n -E 's/^op=([a-z_]+) key=([a-z0-9]+) n=([0-9]+) .*/\1 \2 \3/p' "$out/mapgc.1.txt")
+  echo "csv: $csv; per-run rows and trials: $out/{mapgc,go}.I.{txt,csv}" >&2
 }
 
 # ---- gcstress -------------------------------------------------------------------
@@ -157,7 +181,7 @@ gcstress_run() {
   [[ -n $sum ]] || { echo "bench: $side run $i printed no result line" >&2; cat "$base.stderr" >&2; exit 1; }
   echo "$sum" > "$base.sum"
 
-  local rss cpu wall cycles stw_total stw_max slice slice_cpu gccpu rate
+  local rss cpu wall cycles stw_total stw_max slice slice_cpu gcs gccpu rate
   read -r rss cpu < <(time_fields "$base.time")
   local tn th2 tmark tall tstw
   read -r tn th2 tmark tall tstw < <(gctrace_sums "$base.err")
@@ -169,6 +193,7 @@ gcstress_run() {
     stw_max=$tstw
     slice=-
     slice_cpu=-
+    gcs=$(awk -v g="$tall" 'BEGIN {print g / 1000}')
     gccpu=$(awk -v g="$tall" -v c="$cpu" 'BEGIN {print (c > 0 ? 100 * g / 1000 / c : 0)}')
   else
     wall=$(json_num "$base.json" wall_ns)
@@ -182,6 +207,7 @@ gcstress_run() {
       slice=-
       slice_cpu=-
     fi
+    gcs=$(awk -v g="$(json_num "$base.json" gc_cpu_ns)" 'BEGIN {print g / 1e9}')
     gccpu=$(awk -v g="$(json_num "$base.json" gc_cpu_ns)" -v c="$cpu" 'BEGIN {print (c > 0 ? 100 * g / 1e9 / c : 0)}')
   fi
   if [[ $side == boehm ]]; then
@@ -197,6 +223,7 @@ gcstress_run() {
     echo "stw_max_ms $stw_max"
     echo "mark_slice_max_ms $slice"
     echo "mark_slice_max_cpu_ms $slice_cpu"
+    echo "gc_cpu_s $gcs"
     echo "gc_cpu_pct $gccpu"
     echo "peak_rss_mb $(awk -v k="$rss" 'BEGIN {print k / 1024}')"
     echo "mark_rate_mb_s $rate"
@@ -214,6 +241,7 @@ bench_gcstress() {
   mkdir -p "$out/gcstress"
 
   local i side
+  echo "load before: $(load)"
   for ((i = 1; i <= runs; i++)); do
     for side in mapgc boehm go; do
       echo "run $i/$runs: $side" >&2
@@ -233,7 +261,7 @@ bench_gcstress() {
   printf 'gcstress: ptr-values --live %s --ops %s --seed 1, checksum %s, median of %d runs\n' \
     "$live" "$ops" "$sums" "$runs"
   printf '%-22s %10s %10s %10s %9s %12s\n' metric mapgc boehm go mapgc/go mapgc/boehm
-  for metric in wall_s ns_per_op gc_cycles stw_total_ms stw_max_ms mark_slice_max_ms mark_slice_max_cpu_ms gc_cpu_pct \
+  for metric in wall_s ns_per_op gc_cycles stw_total_ms stw_max_ms mark_slice_max_ms mark_slice_max_cpu_ms gc_cpu_s gc_cpu_pct \
       peak_rss_mb mark_rate_mb_s; do
     med() {
       local vals
@@ -247,6 +275,18 @@ bench_gcstress() {
       "$(ratio "$m" "$g")" "$(ratio "$m" "$b")"
     echo "$metric,$m,$b,$g,$(ratio "$m" "$g"),$(ratio "$m" "$b")" >> "$csv"
   done
+  # The targets against Boehm (issue 13): a concurrent collector should
+  # pause a hundredth as long, spend no more CPU, and so finish sooner.
+  local col
+  target() { # NAME METRIC OP BOUND: mapgc/boehm of METRIC against BOUND
+    col=$(awk -F, -v k="$2" '$1 == k {print $6}' "$csv")
+    printf 'target %-34s mapgc/boehm %-9s %s\n' "$1" "$col" \
+      "$(awk -v r="$col" -v b="$4" -v op="$3" 'BEGIN {ok = (op == "<=") ? r <= b : 0; print (ok ? "met" : "not met")}')"
+  }
+  echo "load after: $(load)"
+  target "stop-the-world max <= 1/100" stw_max_ms "<=" 0.01
+  target "GC CPU <= Boehm's" gc_cpu_s "<=" 1
+  target "wall <= 0.95 x Boehm's" wall_s "<=" 0.95
   echo "csv: $csv; runs: $out/gcstress/" >&2
 }
 
