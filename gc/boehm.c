@@ -64,11 +64,10 @@
  *                   the mutator waits for the whole collection.
  *   D+E/F/G+T cpu   D and T: CPU of A and C; F ("background"): CPU of the
  *                   mark; E (assist) and G (idle) are 0 — libgc marks in
- *                   the pause, on the allocating thread.  CPU is the
- *                   collecting thread's: libgc's parallel markers would
- *                   not be counted, and mapgc never starts them (it
- *                   registers no threads with libgc; GC_get_parallel()
- *                   stays 0).
+ *                   the pause.  CPU is the process's (CLOCK_PROCESS_CPUTIME_ID)
+ *                   between the events: the world is stopped, so it is
+ *                   the collecting thread's plus that of libgc's parallel
+ *                   markers (PARALLEL MARKING below), and nothing else.
  *   H0->H1->H2      H0 = H1: live at the last collection + bytes allocated
  *                   since (GC_get_bytes_since_gc) — libgc allocates nothing
  *                   during its stop-the-world mark, so the two are equal.
@@ -134,6 +133,15 @@
  * default (there are no barriers; the config says wb=none).
  * gcstoptheworld=1 needs nothing: every libgc cycle is stop-the-world.
  *
+ * PARALLEL MARKING.  The backend runs libgc as a user of it would: with
+ * its parallel markers, GC_MARKERS of them (libgc's default: one per CPU
+ * the process may use; GC_MARKERS=1 is the old single-threaded mark).
+ * libgc starts its marker threads when a program says it may register
+ * threads (GC_allow_register_threads, called once after GC_INIT); they
+ * sleep between collections and help mark in the pause, so a pause is
+ * shorter than its CPU.  The mutator stays the one thread that opened the
+ * runtime; libgc registered it at GC_INIT.
+ *
  * ONE libgc PER PROCESS.  GC_INIT runs once (pthread_once), with the
  * hooks installed then and chained to whatever was installed before.
  * Several runtimes may be open at once (tests do this); they share libgc's
@@ -141,6 +149,9 @@
  * used from the thread that first opened one (libgc knows that thread's
  * stack); mapgc has one mutator thread anyway (DESIGN.md §2).
  */
+/* GC_THREADS: libgc's thread API (GC_allow_register_threads), for its
+ * parallel markers; this file creates no thread itself. */
+#define GC_THREADS
 #include <gc.h>
 #include <gc/gc_mark.h>
 
@@ -396,10 +407,19 @@ static void end_cycle(void)
 	}
 }
 
+/* The whole process's CPU: during a collection the world is stopped, so
+ * this is the collector's, markers included (see D+E/F/G+T above). */
+static uint64_t collector_cputime(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void stamp(int which)
 {
 	proc.t[which] = rt_nanotime();
-	proc.cpu[which] = rt_cputime();
+	proc.cpu[which] = collector_cputime();
 }
 
 static void GC_CALLBACK on_event(GC_EventType ev)
@@ -477,6 +497,13 @@ static void init_libgc(void)
 	GC_set_warn_proc(on_warn);
 	GC_set_oom_fn(on_oom);
 	proc.last_heap = GC_get_heap_size();
+	GC_allow_register_threads(); /* starts the parallel markers */
+}
+
+int gc_test_boehm_markers(void)
+{
+	pthread_once(&proc.once, init_libgc);
+	return GC_get_parallel() + 1;
 }
 
 /* GOGC → libgc's free-space divisor (see PACING in the essay). */

@@ -42,6 +42,9 @@ void gc_test_pacer(uint64_t marked, uint64_t stacks, uint64_t globals, uint64_t 
                    int64_t memlimit, double cons_mark, uint64_t *goal, uint64_t *trigger);
 /* Size-class geometry. */
 uint32_t gc_test_size_class(size_t size, uint32_t *slot_size, uint32_t *npages);
+/* Backend boehm: how many threads mark in a libgc collection (1 + its
+ * parallel markers); initialises libgc if no Boehm runtime did yet. */
+int gc_test_boehm_markers(void);
 /* Backend boehm: how many objects of type t libgc's last collection marked
  * (read from its mark bits under its lock), and their bytes in libgc's
  * rounded sizes.  Call it right after mg_gc: objects allocated since are

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <regex.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -583,4 +584,40 @@ Test(boehm, two_runtimes_share_libgc)
 		assert_probe(a, sa[i], i);
 	free(sa);
 	mgt_close(a);
+}
+
+/* libgc runs as a user gets it: one marker per CPU the process may use
+ * (its default), or GC_MARKERS of them.  Each test is its own process, so
+ * libgc is initialised here, after the environment is set. */
+static int cpus_allowed(void)
+{
+	cpu_set_t set;
+	return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+}
+
+Test(boehm, marks_in_parallel_by_default)
+{
+	unsetenv("GC_MARKERS");
+	unsetenv("GC_NPROCS");
+	int cpus = cpus_allowed();
+	if (cpus < 2)
+		cr_skip_test("one CPU: libgc starts no parallel marker");
+	mg_runtime *rt = open_boehm();
+	int markers = gc_test_boehm_markers();
+	cr_assert_geq(markers, 2, "%d CPUs but %d marking thread(s)", cpus, markers);
+	make_garbage(rt, 8 << 20);
+	mg_gc(rt);
+	mg_stats st = mgt_stats(rt);
+	cr_assert_gt(st.gc_cpu_ns, 0);
+	mgt_close(rt);
+}
+
+Test(boehm, gc_markers_sets_the_marking_threads)
+{
+	setenv("GC_MARKERS", "1", 1);
+	mg_runtime *rt = open_boehm();
+	cr_assert_eq(gc_test_boehm_markers(), 1);
+	make_garbage(rt, 1 << 20);
+	mg_gc(rt);
+	mgt_close(rt);
 }
