@@ -498,12 +498,18 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 		if (!map_evacuated(oldb))
 			b = oldb;
 	}
-	/* String maps bigger than the caches: a miss on a full bucket (no
-	 * emptyRest) reads the overflow pointer, four lines after the tophash;
-	 * asked for now, it arrives with the tophash line.  String miss, 3
-	 * alternating runs each: 10^5 18.9 -> 16.5-17.3 ns, 10^6 28.8-33.5 ->
-	 * 23.3-23.8; hits unchanged.  For int64 buckets it gained nothing. */
-	if (map_kind_is_string(kind) && h->B >= 12)
+	/* Maps far bigger than the caches (B >= 17: 19 MB of int64 buckets,
+	 * 27 MB of string ones): every line of the bucket is asked for now,
+	 * so the key cell and the elem a hit needs arrive with the tophash
+	 * line instead of a memory latency after it (Go's fast paths read the
+	 * keys in their scan, so they have them early too).  In smaller maps
+	 * the lines are mostly cached and the requests only cost: at B 14 the
+	 * same prefetch made int64 misses 12 -> 15 ns and string misses
+	 * 14 -> 20.  There, string maps ask for the line of the overflow
+	 * pointer only, which a miss on a full bucket (no emptyRest) reads. */
+	if (kind != MAP_KEY_BYTES && h->B >= 17)
+		map_prefetch_bucket(t, b, false);
+	else if (map_kind_is_string(kind) && h->B >= 12)
 		__builtin_prefetch(map_overflow_slot(t, b));
 	uint8_t top = map_tophash(hash);
 	for (; b; b = map_overflow(t, b)) {
@@ -530,9 +536,9 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
  * by a tail call through the map type's ops (map_bind_ops): each body
  * saves only the registers it uses, which a switch over four inlined
  * bodies in one function did not (every call paid the prologue of the
- * largest).  The read paths have one more specialisation, for string keys
- * of at most 16 bytes (MAP_KEY_SHORT_STRING); a string map's read ops
- * choose between the two by the key's length (MAP_READ_STRING). */
+ * largest).  The read paths and delete have one more specialisation, for
+ * string keys of at most 16 bytes (MAP_KEY_SHORT_STRING); a string map's
+ * ops choose between the two by the key's length (MAP_READ_STRING). */
 #define MAP_READ_STRING(fn, key, ...) \
 	(((const mg_string *)(key))->len <= 16 ? fn##_short_string(__VA_ARGS__) : fn##_string(__VA_ARGS__))
 
@@ -744,8 +750,7 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 	 * 19.  At 10^3 (B 8) it cost 3 ns, hence the size test.  Not for
 	 * MAP_KEY_BYTES, whose buckets can span 30 lines. */
 	if (kind != MAP_KEY_BYTES && h->B >= 12)
-		for (uintptr_t p = ((uintptr_t)b & ~(uintptr_t)63) + 64; p < (uintptr_t)b + t->bucketsize; p += 64)
-			__builtin_prefetch((const void *)p, 1);
+		map_prefetch_bucket(t, b, true);
 	uint8_t top = map_tophash(hash);
 	for (; b; b = map_overflow(t, b)) {
 		uint8_t *th = map_tophashes(b);
@@ -815,7 +820,13 @@ end:
 		delete_k(rt, m, key, kind); \
 	}
 MAP_PER_KIND(X)
+X(short_string, MAP_KEY_SHORT_STRING)
 #undef X
+
+__attribute__((noinline)) static void delete_any_string(mg_runtime *rt, mg_hmap *m, const void *key)
+{
+	MAP_READ_STRING(delete, key, rt, m, key);
+}
 
 void mg_map_delete(mg_runtime *rt, mg_hmap *m, const void *key)
 {
@@ -827,7 +838,7 @@ void mg_map_delete(mg_runtime *rt, mg_hmap *m, const void *key)
  * body. */
 static const map_ops ops_of_kind[] = {
 	[MAP_KEY_INT64] = {get_int64, lookup_int64, assign_int64, delete_int64},
-	[MAP_KEY_STRING] = {get_any_string, lookup_any_string, assign_string, delete_string},
+	[MAP_KEY_STRING] = {get_any_string, lookup_any_string, assign_string, delete_any_string},
 	[MAP_KEY_PTR] = {get_ptr, lookup_ptr, assign_ptr, delete_ptr},
 	[MAP_KEY_BYTES] = {get_bytes, lookup_bytes, assign_bytes, delete_bytes},
 };

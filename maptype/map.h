@@ -39,15 +39,16 @@
  *   - Each hot operation has one body per key kind, compiled with the kind
  *     known (MAP_PER_KIND); mg_map_get, _set, _delete and map_lookup reach
  *     it with one load and an indirect jump through the type's ops
- *     (map_bind_ops).  Reads of string keys of up to 16 bytes have a body
- *     of their own with no call in it (MAP_KEY_SHORT_STRING).
+ *     (map_bind_ops).  Reads and deletes of string keys of up to 16 bytes
+ *     have a body of their own with no call in it (MAP_KEY_SHORT_STRING).
  *   - A bucket's 8 tophashes are read as one word.  Lookup, assign and
  *     delete take candidate cells from map_match_candidates and compare
  *     each candidate's key; its rare extra candidates are rejected by that
  *     comparison (the argument is at the function).
  *   - Operations ask early for memory they are about to wait on: in maps
  *     of B >= 12 (bigger than the caches) a delete for the bucket's other
- *     lines and a string lookup for the overflow pointer's line; at any
+ *     lines and a string lookup for the overflow pointer's line, in maps of
+ *     B >= 17 (far bigger) every lookup for the bucket's other lines; at any
  *     size, evacuation of a string map for the bytes of a bucket's keys,
  *     and a map[K]*T iterator for the objects of the next bucket.
  *
@@ -103,8 +104,8 @@ enum {
 #undef MAP_X_ENUM
 };
 
-/* MAP_KEY_SHORT_STRING is never a type's kind: it is the read paths'
- * specialisation for string keys of at most 16 bytes (map.c), whose hash
+/* MAP_KEY_SHORT_STRING is never a type's kind: it is the read and delete
+ * paths' specialisation for string keys of at most 16 bytes (map.c), whose hash
  * and comparison are inline with no call, so its body needs no
  * callee-saved registers.  It shares MAP_KEY_STRING's layout. */
 typedef enum map_kind { MAP_KEY_INT64, MAP_KEY_STRING, MAP_KEY_PTR, MAP_KEY_BYTES, MAP_KEY_SHORT_STRING } map_kind;
@@ -310,10 +311,9 @@ __attribute__((always_inline)) static inline uint64_t map_hash_h(const mg_hmap *
 	if (kind == MAP_KEY_SHORT_STRING) {
 		/* 4 to 8 bytes: XXH3's branch for them mixes in the same
 		 * seed-only constant as the 8-byte key path, so it is taken from
-		 * the hmap too.  Only on the read paths: in delete (and so
-		 * assign and evacuate are left alone too) the same branch made
-		 * string deletes at 10^6 keys 30-40 ns slower, 3 runs each, for
-		 * a reason not found (the hashes are the same bits). */
+		 * the hmap too (the same bits: a test checks).  Lookups and
+		 * deletes take this kind; assign and evacuate hash through
+		 * MAP_KEY_STRING. */
 		const mg_string *s = key;
 		if (s->len - 4 <= 4) {
 			uint64_t lo = XXH_readLE32(s->ptr + s->len - 4), hi = XXH_readLE32(s->ptr);
@@ -413,6 +413,19 @@ static inline void **map_overflow_slot(const mg_maptype *t, void *b)
 	return (void **)((char *)b + t->overflow_off);
 }
 static inline void *map_overflow(const mg_maptype *t, void *b) { return *map_overflow_slot(t, b); }
+
+/* Asks for every cache line of bucket b after the first (the tophash's,
+ * which the caller is about to read), for writing when `write`.  Only for
+ * buckets of a few lines: MAP_KEY_BYTES buckets can span thirty. */
+static inline void map_prefetch_bucket(const mg_maptype *t, const void *b, bool write)
+{
+	for (uintptr_t p = ((uintptr_t)b & ~(uintptr_t)63) + 64; p < (uintptr_t)b + t->bucketsize; p += 64) {
+		if (write)
+			__builtin_prefetch((const void *)p, 1);
+		else
+			__builtin_prefetch((const void *)p, 0);
+	}
+}
 
 /* The key or elem value a cell holds (following indirection). */
 static inline void *map_key_of(const mg_maptype *t, void *b, unsigned i)
