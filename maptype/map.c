@@ -103,17 +103,19 @@ static inline void set_overflow(mg_runtime *rt, const mg_maptype *t, void *b, vo
 		gc_store(rt, map_overflow_slot(t, b), ovf);
 }
 
-/* Copies one key or elem value of type ti into place, through the barrier. */
+/* Copies one key or elem value of type ti into place, through the barrier:
+ * the barrier's own fast path (is it on?) is tested here, inline, so the
+ * common store makes no call. */
 static inline void value_set(mg_runtime *rt, const rt_typeinfo *ti, void *dst, const void *src)
 {
-	if (!ti->noscan)
+	if (!ti->noscan && RT_UNLIKELY(rt->gc->wb_on))
 		gc_bulk_barrier(rt, ti, dst, src, 1);
 	map_copy_value(dst, src, ti->elem_size);
 }
 
 static inline void value_clear(mg_runtime *rt, const rt_typeinfo *ti, void *dst)
 {
-	if (!ti->noscan)
+	if (!ti->noscan && RT_UNLIKELY(rt->gc->wb_on))
 		gc_bulk_barrier(rt, ti, dst, NULL, 1);
 	map_zero_value(dst, ti->elem_size);
 }
