@@ -165,6 +165,7 @@ void gc_heap_init(mg_runtime *rt)
 	gc->arena_lo = lo;
 	gc->arena_hi = lo + size;
 	gc->committed = lo;
+	gc->scavenged_at = rt_nanotime();
 	size_t npages = size >> GC_PAGE_SHIFT;
 	void *pm = mmap(NULL, npages * sizeof(gc_span *), PROT_READ | PROT_WRITE,
 	                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -78,16 +78,25 @@ static void sweep_done(mg_runtime *rt)
 	gc->test_driven = false;
 	/* Keep mapped memory within 110 % of the larger of the goal and the
 	 * span memory the last cycle actually used at its peak (fragmentation
-	 * included), and return free pages beyond that to the OS.  Like Go's
-	 * scavenger goal, with hysteresis: a page returned and needed again
-	 * next cycle costs a fault and a clear. */
+	 * included), and return free pages beyond that to the OS, at most
+	 * GC_SCAVENGE_RATE bytes per second since the last time: Go's
+	 * scavenger goal, at a pace like its background scavenger's.  A page
+	 * returned and needed again costs a fault and a clear, so an excess
+	 * that one cycle sees (a big structure just died, and its successor is
+	 * being built: every pass of a benchmark) goes back only as fast as
+	 * the program leaves it unused. */
 	uint64_t goal = gc->pacer.goal == UINT64_MAX ? gc->heap_live : gc->pacer.goal;
 	uint64_t keep = goal > gc->peak_inuse ? goal : gc->peak_inuse;
 	uint64_t target = keep + keep / 10;
+	uint64_t now = rt_nanotime();
 	if (gc->heap_mapped > target) {
 		uint64_t excess = gc->heap_mapped - target;
+		double pace = (double)(now - gc->scavenged_at) * (GC_SCAVENGE_RATE / 1e9);
+		if ((double)excess > pace)
+			excess = (uint64_t)pace;
 		gc_heap_scavenge(rt, gc->free_unreleased > excess ? gc->free_unreleased - excess : 0);
 	}
+	gc->scavenged_at = now;
 	gc->peak_inuse = gc->inuse_bytes;
 }
 

@@ -10,7 +10,9 @@
 
 #include <criterion/criterion.h>
 
+#include <inttypes.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 typedef struct leaf {
@@ -233,11 +235,14 @@ Test(large, heap_mapped_drops_when_large_objects_die)
 		mg_global_unroot(rt, &objs[i]);
 	/* The scavenger keeps up to 110 % of the larger of the goal and the
 	 * previous cycle's peak span use, so the first sweep after the objects
-	 * die keeps them mapped (hysteresis) and the next one returns them. */
+	 * die keeps them mapped (hysteresis) and the next one returns them, at
+	 * GC_SCAVENGE_RATE: the test waits long enough for all of them. */
 	mg_gc(rt);
 	mg_stats first = mgt_stats(rt);
 	cr_assert_eq(first.heap_inuse, 0);
 	cr_assert_leq(first.heap_mapped, live.heap_mapped);
+	struct timespec pause = {0, (long)(1e9 * (double)((uint64_t)N << 20) / GC_SCAVENGE_RATE) + 50000000};
+	nanosleep(&pause, NULL);
 	mg_gc(rt);
 	mg_stats dead = mgt_stats(rt);
 	cr_assert_eq(dead.heap_inuse, 0);
@@ -250,6 +255,33 @@ Test(large, heap_mapped_drops_when_large_objects_die)
 	for (size_t i = 0; i < (1 << 20); i += 4093)
 		cr_assert_eq(again[i], 0, "byte %zu of a reused span is %#x", i, again[i]);
 	cr_assert_geq(mgt_stats(rt).heap_mapped, dead.heap_mapped);
+	mgt_close(rt);
+}
+
+/* Freed memory goes back to the OS no faster than GC_SCAVENGE_RATE: two
+ * cycles right after 48 MiB die return at most what the time between
+ * their sweeps allows (and one huge page of rounding). */
+Test(large, scavenger_returns_memory_at_its_pace)
+{
+	enum { N = 48 };
+	mg_runtime *rt = open_cfg(100, 0);
+	static unsigned char *objs[N];
+	for (int i = 0; i < N; i++) {
+		objs[i] = mg_alloc_bytes(rt, 1 << 20);
+		mg_global_root(rt, &objs[i], "mib");
+		memset(objs[i], 0x11, 1 << 20);
+	}
+	mg_gc(rt);
+	for (int i = 0; i < N; i++)
+		mg_global_unroot(rt, &objs[i]);
+	uint64_t t0 = rt_nanotime();
+	mg_stats before = mgt_stats(rt);
+	mg_gc(rt);
+	mg_gc(rt);
+	mg_stats after = mgt_stats(rt);
+	double allowed = (double)(rt_nanotime() - t0 + 1000000000u / 10) * (GC_SCAVENGE_RATE / 1e9) + (2 << 20);
+	uint64_t released = after.heap_released - before.heap_released;
+	cr_assert_leq((double)released, allowed, "%" PRIu64 " bytes returned, pace allows %.0f", released, allowed);
 	mgt_close(rt);
 }
 
