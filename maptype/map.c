@@ -634,6 +634,11 @@ again:;
 		grow_work(rt, h, bucket);
 	}
 	b = map_bucket_at(t, h->buckets, bucket);
+	/* Maps beyond the caches: the lines of the cell the new key goes to,
+	 * for writing, with the tophash line (see lookup_k).  At B 14 it cost
+	 * int64 inserts 33 -> 40 ns; at 10^6 keys, B 15 and up, it saved 154 -> 124. */
+	if (kind != MAP_KEY_BYTES && h->B >= 15)
+		map_prefetch_bucket(t, b, true);
 	uint8_t top = map_tophash(hash);
 	insertb = NULL;
 	inserti = 0;
