@@ -27,9 +27,10 @@
 # sides run single-threaded for the mutator: GOMAXPROCS=1 for Go.
 #
 # map: each row is the best of 3 trials of >= 100 ms of timed work (the
-# reference's rule; mapbench.c mirrors it); the script runs the pair
-# MAPGC_BENCH_RUNS times (default 3), mapgc then Go each time, and reports
-# the median of those, with the load averages before and after.
+# reference's rule; mapbench.c mirrors it).  The script runs each (key
+# type, N) group MAPGC_BENCH_RUNS times (default 3), mapgc then Go back to
+# back, and reports each side's median and the median of the pair ratios,
+# with the load averages before and after.
 #
 # gcstress: each program runs MAPGC_BENCH_RUNS times (default 3, at least 3),
 # interleaved; every figure is the median over the runs.  All runs must print
@@ -102,20 +103,29 @@ bench_map() {
   mkdir -p "$out/go"
   go_build "$out/go" "$reference/mapbench.go" ../go-mapbench mapbench
 
-  local runs=${MAPGC_BENCH_RUNS:-3} i
-  local -a csize=() gsize=()
-  [[ -z $n ]] || { csize=(--sizes "$n"); gsize=(-sizes "$n"); }
+  local runs=${MAPGC_BENCH_RUNS:-3} i key size
+  local -a sizes=(1000 100000 1000000)
+  [[ -z $n ]] || sizes=("$n")
+  # Pairs close in time: this VM's speed drifts by tens of percent within a
+  # minute, so each (key, N) group runs mapgc and then Go back to back, and
+  # a row's ratio is the median of its runs' pair ratios.
   echo "load before: $(load)" >&2
   for ((i = 1; i <= runs; i++)); do
     echo "run $i/$runs" >&2
-    build/release/mapgc-mapbench "${csize[@]}" --csv "$out/mapgc.$i.csv" > "$out/mapgc.$i.txt"
-    GOMAXPROCS=1 "$out/go-mapbench" "${gsize[@]}" -csv "$out/go.$i.csv" > "$out/go.$i.txt"
+    : > "$out/mapgc.$i.txt"
+    : > "$out/go.$i.txt"
+    for key in int64 string; do
+      for size in "${sizes[@]}"; do
+        build/release/mapgc-mapbench --keys "$key" --sizes "$size" --csv "$out/mapgc.$i.$key.$size.csv" >> "$out/mapgc.$i.txt"
+        GOMAXPROCS=1 "$out/go-mapbench" -keys "$key" -sizes "$size" -csv "$out/go.$i.$key.$size.csv" >> "$out/go.$i.txt"
+      done
+    done
   done
   echo "load after: $(load)" >&2
 
-  # Median over the runs of each row (each run's row is already its best of
-  # 3 trials), then the ratio.
-  local csv=$out/map.csv c g r key size op
+  # Each run's row is already its best of 3 trials; the table gives the
+  # median over the runs of each side and of the pair ratios.
+  local csv=$out/map.csv c g r op
   echo "key,n,op,mapgc_ns,go_ns,ratio" > "$csv"
   printf '%-7s %8s %-12s %10s %10s %7s\n' key N op mapgc_ns go_ns ratio
   row_of() { sed -n -E "s/^op=$3 key=$1 n=$2 ns_per_op=([0-9.]+)\$/\\1/p" "$4"; }
@@ -123,7 +133,11 @@ bench_map() {
     c=$(for ((i = 1; i <= runs; i++)); do row_of "$key" "$size" "$op" "$out/mapgc.$i.txt"; done | median)
     g=$(for ((i = 1; i <= runs; i++)); do row_of "$key" "$size" "$op" "$out/go.$i.txt"; done | median)
     [[ -n $g ]] || { echo "bench: Go printed no row for $op $key $size" >&2; exit 1; }
-    r=$(awk -v c="$c" -v g="$g" 'BEGIN {printf "%.2f", c / g}')
+    r=$(for ((i = 1; i <= runs; i++)); do
+          awk -v c="$(row_of "$key" "$size" "$op" "$out/mapgc.$i.txt")" \
+              -v g="$(row_of "$key" "$size" "$op" "$out/go.$i.txt")" 'BEGIN {print c / g}'
+        done | median)
+    r=$(awk -v r="$r" 'BEGIN {printf "%.2f", r}')
     printf '%-7s %8s %-12s %10.2f %10.2f %7s\n' "$key" "$size" "$op" "$c" "$g" "$r"
     echo "$key,$size,$op,$c,$g,$r" >> "$csv"
   done < <(sed -n -E 's/^op=([a-z_]+) key=([a-z0-9]+) n=([0-9]+) .*/\1 \2 \3/p' "$out/mapgc.1.txt")
