@@ -379,6 +379,15 @@ __attribute__((always_inline)) static inline void evacuate_k(mg_runtime *rt, mg_
 		xy[0].b = map_bucket_at(t, h->buckets, oldbucket);
 		if (!map_same_size_grow(h))
 			xy[1].b = map_bucket_at(t, h->buckets, oldbucket + newbit);
+		/* Beyond the caches (as in assign): the old bucket's other lines,
+		 * and the X and Y buckets' for writing, all at once. */
+		if (kind != MAP_KEY_BYTES && h->B >= 15) {
+			map_prefetch_bucket(t, b, false);
+			for (int d = 0; d < 2 && xy[d].b; d++) {
+				__builtin_prefetch(xy[d].b, 1);
+				map_prefetch_bucket(t, xy[d].b, true);
+			}
+		}
 		for (; b; b = map_overflow(t, b)) {
 			uint8_t *th = map_tophashes(b);
 			if (kind == MAP_KEY_STRING && !map_same_size_grow(h))

@@ -48,7 +48,8 @@
  *   - Operations ask early for memory they are about to wait on: in maps
  *     of B >= 12 (bigger than the caches) a delete for the bucket's other
  *     lines and a string lookup for the overflow pointer's line, in maps of
- *     B >= 15 an insert for the lines it is about to write, in maps of
+ *     B >= 15 an insert for the lines it is about to write and an
+ *     evacuation for its old bucket and both destinations, in maps of
  *     B >= 17 (far bigger) every lookup for the bucket's other lines; at any
  *     size, evacuation of a string map for the bytes of a bucket's keys,
  *     and a map[K]*T iterator for the objects of the next bucket.
