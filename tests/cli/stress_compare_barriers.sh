@@ -74,6 +74,12 @@ modes=$(sed -n 's/^wb [0-9]* @[0-9.]*s: mode=\([a-z]*\) .*/\1/p' "$log" | uniq |
 [[ $modes == "hybrid yuasa dijkstra hybrid " ]] || cli_fail "trace file: wb modes in order '$modes'"
 [[ $(grep -c '^wb ' "$log") -ge 4 ]] || cli_fail "trace file: fewer wb lines than runs"
 ! grep -q '^gc ' "$log" || cli_fail "trace file: gc lines though gctrace was not asked for"
+# mapgc trace reads it per mode: hybrid in two runs (the stw run is under hybrid), the others in one.
+cli_run -- trace summary "$log"
+cli_expect_rc 0
+for row in 'hybrid +[0-9]+ +2 ' 'yuasa +[0-9]+ +1 ' 'dijkstra +[0-9]+ +1 ' 'total +[0-9]+ +4 '; do
+	grep -Eq "^ +$row" "$cli_out" || cli_fail "trace summary of the comparison: no row '$row'$(cli_tail)"
+done
 cli_run MAPGC_DEBUG=gctrace=1 -- stress graph --seed 3 --ops 60000 --live 20000 --gogc 25 --compare-barriers
 cli_expect_rc 0
 [[ $(grep -c '^gc ' "$cli_err") -eq $(grep -c '^wb ' "$cli_err") && $(grep -c '^wb ' "$cli_err") -ge 4 ]] ||
