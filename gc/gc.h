@@ -33,7 +33,8 @@
  *   enable the barrier, scan roots unless hybrid) → MARK (incremental:
  *   bounded slices as allocation assists and at safepoints; hybrid scans the
  *   roots in its first slice) → MARK_TERMINATION (world stopped: dijkstra
- *   rescans roots, drain, checkmark, flip sweepgen, compute the next goal) →
+ *   rescans roots, drain, the re-mark of checkmark and wbtrace, flip sweepgen,
+ *   compute the next goal) →
  *   SWEEP (lazy: spans are swept before allocation reuses them, and
  *   proportionally to allocation) → OFF when every span is swept.
  *
