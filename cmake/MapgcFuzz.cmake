@@ -147,6 +147,7 @@ _mapgc_fuzz_negative(map "" evac "checkmark found unmarked object" "seed-evac-*-
 # line printed back wrong, an error expected on the wrong line, a snapshot
 # written back wrong, a dominator missing from the definition's sets.
 _mapgc_fuzz_negative(trace _roundtrip trace-roundtrip "DIVERGENCE: line [0-9]+: record printed back" "gc-*")
+_mapgc_fuzz_negative(trace _roundtrip_wb trace-roundtrip-wb "DIVERGENCE: line [0-9]+: record printed back" "malformed-wb-*")
 _mapgc_fuzz_negative(trace _lineno trace-lineno "DIVERGENCE: error 0: line [1-9]" "malformed-*")
 _mapgc_fuzz_negative(snapshot _roundtrip snapshot-roundtrip "DIVERGENCE: the snapshot written back loads with another cycle"
   "json-*")

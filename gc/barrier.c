@@ -19,12 +19,74 @@
  *  - dijkstra: no black object ever points to a white one
  *    (inv.no-black-to-white), but roots are not protected, so they are
  *    rescanned and the queue drained at mark termination.
+ *
+ * THE BARRIER STUDY (MAPGC_DEBUG=wbtrace=1, the wb line of DESIGN.md §5;
+ * the counters are mg_wbstats, listed once in MG_WBSTATS_LIST).  What each
+ * counts, per cycle (gc->cur.wb, added into mg_stats.wb at mark
+ * termination):
+ *  - slow: calls of gc_wb_slow, i.e. pointer slots written while the
+ *    barrier is on (MARK; the mutator does not run in MARK_TERMINATION):
+ *    one per mg_store, and one per pointer slot of each element of an
+ *    mg_typed_copy / mg_typed_clear (gc_bulk_barrier calls the slow path
+ *    per slot).  Stores of NULL, of the same value, into objects allocated
+ *    black: all count, as all pay for the slow path.  wb=none never turns
+ *    the barrier on, so its slow count is 0 — there is no slow path.
+ *  - shaded_old / shaded_new: white objects the deletion half (the old
+ *    value, *slot) and the insertion half (ptr) greyed — or blackened,
+ *    for noscan objects — each a transition gc_shade reports.  A store
+ *    whose old and new value are one object counts it once, in the half
+ *    that ran first (hybrid and yuasa: old).
+ *  - buffered / flushes: records that went through a per-thread barrier
+ *    buffer and how often such buffers were flushed.  mapgc has no barrier
+ *    buffers yet (every slow path shades at once), so both are 0.  When
+ *    per-P buffers come (DESIGN.md §9), each P counts its own records and
+ *    flushes in its own mg_wbstats (no atomics on the barrier path) and
+ *    mark termination adds them into gc->cur.wb after the last flush, as
+ *    it will add every P's slow and shaded counts.
+ *  - rescan_bytes: root slots (scope and global, 8 bytes each) scanned at
+ *    mark termination after they had been scanned earlier in the cycle:
+ *    dijkstra's rescan.  The others never rescan (hybrid's roots, if no
+ *    slice ran before mark termination, are scanned there for the first
+ *    time: not a rescan).  Counted in cycle.c.
+ *  - floating_bytes: bytes (slot sizes) the cycle marked that a
+ *    stop-the-world re-mark from the roots at mark termination does not
+ *    reach: what died after the snapshot but was kept by the barrier, and
+ *    what was allocated black and died before mark termination.  The
+ *    re-mark is checkmark's (gc_remark in verify.c); one serves both.
+ *
+ * COST.  The counting paths are separate cases of the same switch that
+ * dispatches the mode (wb_path, chosen once per cycle by gc_wb_set_path),
+ * so a run without wbtrace executes exactly what it did before: no counter,
+ * no extra branch, and gc_store's inline fast path is untouched.  The
+ * re-mark is a whole-heap traversal per cycle: wbtrace=1 is a study mode,
+ * like gccheckmark=1.  Its time is kept out of the pauses, the GC CPU and
+ * the gc line (mg_stats.wbtrace_wall_ns / wbtrace_cpu_ns hold it), so the
+ * figures show what the barrier costs, not what measuring it costs.
  */
 #include "gc/gc.h"
 
+#include <inttypes.h>
+
+void gc_wb_set_path(mg_runtime *rt)
+{
+	_Static_assert(MG_WB_COUNT * 2 <= UINT8_MAX, "wb_path fits its byte");
+	rt->gc->wb_path = (uint8_t)(rt->cfg.wb + (rt->cfg.wbtrace ? GC_WB_COUNTED : 0));
+}
+
+/* A counted slow path: which halves run is the mode's rule, unchanged. */
+static void wb_counted(mg_runtime *rt, void *old, bool shade_old, void *ptr, bool shade_new)
+{
+	mg_wbstats *c = &rt->gc->cur.wb;
+	c->slow++;
+	if (shade_old && gc_shade(rt, old))
+		c->shaded_old++;
+	if (shade_new && gc_shade(rt, ptr))
+		c->shaded_new++;
+}
+
 void gc_wb_slow(mg_runtime *rt, void **slot, void *ptr)
 {
-	switch (rt->cfg.wb) {
+	switch (rt->gc->wb_path) {
 	case MG_WB_HYBRID:
 		gc_shade(rt, *slot);
 		if (!rt->mut.roots_scanned)
@@ -36,9 +98,31 @@ void gc_wb_slow(mg_runtime *rt, void **slot, void *ptr)
 	case MG_WB_DIJKSTRA:
 		gc_shade(rt, ptr);
 		break;
-	default:
+	case GC_WB_COUNTED + MG_WB_HYBRID:
+		wb_counted(rt, *slot, true, ptr, !rt->mut.roots_scanned);
+		break;
+	case GC_WB_COUNTED + MG_WB_YUASA:
+		wb_counted(rt, *slot, true, ptr, false);
+		break;
+	case GC_WB_COUNTED + MG_WB_DIJKSTRA:
+		wb_counted(rt, *slot, false, ptr, true);
+		break;
+	default: /* none: the barrier is never on */
 		break;
 	}
+}
+
+void gc_print_wbtrace(mg_runtime *rt, const gc_cycle *c)
+{
+	char fields[512];
+	size_t o = 0;
+#define GC_X_FIELD(field, key, shift, what) \
+	o += (size_t)snprintf(fields + o, sizeof fields - o, " " key "=%" PRIu64, c->wb.field >> (shift));
+	MG_WBSTATS_LIST(GC_X_FIELD)
+#undef GC_X_FIELD
+	uint64_t since = c->t_start - rt->start_ns;
+	rt_trace_line(rt, "wb %u @%" PRIu64 ".%03" PRIu64 "s: mode=%s%s\n", c->n, since / 1000000000,
+	              since / 1000000 % 1000, mg_barrier_name(rt->cfg.wb), fields);
 }
 
 /* Barrier for n elements of type ti about to be overwritten at dst with the

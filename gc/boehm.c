@@ -130,7 +130,8 @@
  * the map code), heapdump and mg_heap_snapshot (which returns -1 with
  * errno ENOTSUP), failalloc (libgc's requests to the OS cannot be made to
  * fail), gcslice (no incremental marking) and a barrier other than the
- * default (there are no barriers; the config says wb=none).
+ * default (there are no barriers; the config says wb=none), and wbtrace
+ * (no barriers to study).
  * gcstoptheworld=1 needs nothing: every libgc cycle is stop-the-world.
  *
  * PARALLEL MARKING.  The backend runs libgc as a user of it would: with
@@ -225,7 +226,8 @@ enum { EV_START, EV_MARK, EV_MARKTERM, EV_END };
 	X(SNAPSHOT, "mg_heap_snapshot", "heap snapshots walk mapgc's own heap") \
 	X(FAILALLOC, "failalloc", "libgc's requests for memory cannot be made to fail") \
 	X(GCSLICE, "gcslice", "libgc does not mark incrementally") \
-	X(BARRIER, "wb", "there are no write barriers")
+	X(BARRIER, "wb", "there are no write barriers") \
+	X(WBTRACE, "wbtrace=1", "there are no write barriers to study")
 
 typedef enum boehm_unsupported {
 #define BOEHM_X_ENUM(id, key, why) BOEHM_NO_##id,
@@ -265,6 +267,10 @@ static void clear_unsupported(mg_config *c)
 	if (c->heapcheck) {
 		report_unsupported(BOEHM_NO_HEAPCHECK, NULL);
 		c->heapcheck = 0;
+	}
+	if (c->wbtrace) {
+		report_unsupported(BOEHM_NO_WBTRACE, NULL);
+		c->wbtrace = 0;
 	}
 	if (c->maptrace) {
 		snprintf(v, sizeof v, "%d", c->maptrace);

@@ -33,7 +33,8 @@
  *   enable the barrier, scan roots unless hybrid) → MARK (incremental:
  *   bounded slices as allocation assists and at safepoints; hybrid scans the
  *   roots in its first slice) → MARK_TERMINATION (world stopped: dijkstra
- *   rescans roots, drain, checkmark, flip sweepgen, compute the next goal) →
+ *   rescans roots, drain, the re-mark of checkmark and wbtrace, flip sweepgen,
+ *   compute the next goal) →
  *   SWEEP (lazy: spans are swept before allocation reuses them, and
  *   proportionally to allocation) → OFF when every span is swept.
  *
@@ -174,6 +175,7 @@ typedef struct gc_cycle {
 	uint64_t scan_work;                            /* bytes scanned */
 	uint64_t alloc_during_mark;                    /* bytes */
 	uint64_t heap_live_at_trigger;
+	mg_wbstats wb;                                 /* wbtrace=1: the barrier study (barrier.c) */
 } gc_cycle;
 
 typedef struct gc_pacer {
@@ -213,6 +215,8 @@ typedef struct gc_state {
 	/* collector */
 	gc_phase phase;
 	bool wb_on;                     /* barrier enabled (MARK, MARK_TERMINATION) */
+	uint8_t wb_path;                /* the slow path's case: cfg.wb, + GC_WB_COUNTED under
+	                                 * wbtrace=1; set at sweep termination (barrier.c) */
 	bool in_gc;                     /* reentrancy guard */
 	gc_work *q;                     /* grey objects (the mark queue) */
 	size_t qn, qcap;
@@ -309,7 +313,9 @@ void gc_mcache_release(mg_runtime *rt);
 
 /* ---- mark.c ------------------------------------------------------------- */
 
-void gc_shade(mg_runtime *rt, void *p);
+/* Greys p's object if it is white; true when it did (the barrier study
+ * counts these: barrier.c). */
+bool gc_shade(mg_runtime *rt, void *p);
 void gc_scan_roots(mg_runtime *rt);
 bool gc_mark_slice(mg_runtime *rt, uint64_t budget); /* true: no work left */
 void gc_drain(mg_runtime *rt);
@@ -321,7 +327,12 @@ void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to);
 
 /* ---- barrier (barrier.c, inline fast path) ------------------------------ */
 
+/* wb_path values past the modes: the same mode, counted (wbtrace=1). */
+#define GC_WB_COUNTED MG_WB_COUNT
+void gc_wb_set_path(mg_runtime *rt);    /* at sweep termination, before wb_on */
 void gc_wb_slow(mg_runtime *rt, void **slot, void *ptr);
+/* The wb line of cycle c (DESIGN.md §5), right after its gc and map lines. */
+void gc_print_wbtrace(mg_runtime *rt, const gc_cycle *c);
 void gc_bulk_barrier(mg_runtime *rt, const rt_typeinfo *ti, void *dst, const void *src, size_t n);
 
 /* The pointer-store barrier.  Fast path: one predictable branch when the
@@ -399,7 +410,10 @@ void gc_snapshot_at_mark_done(mg_runtime *rt);
 
 /* ---- verify.c ----------------------------------------------------------- */
 
-void gc_checkmark(mg_runtime *rt);
+/* The stop-the-world re-mark from the roots into checkbits, at mark
+ * termination, for gccheckmark=1 (fatal on a reachable unmarked object) and
+ * wbtrace=1 (floating garbage into gc->cur.wb), one re-mark for both. */
+void gc_remark(mg_runtime *rt);
 int gc_heap_check(mg_runtime *rt, FILE *report);
 void gc_poison(void *p, size_t n);
 void gc_unpoison(void *p, size_t n);

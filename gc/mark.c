@@ -39,18 +39,20 @@ static MG_NORETURN void bad_pointer(mg_runtime *rt, uintptr_t a, gc_span *s, uin
 
 /* Grey a white object; noscan objects go straight to black.  A pointer
  * into the heap's address range but into no in-use span is dangling, as
- * is one to a free slot (Go reports both with invalidptr=1). */
-static inline void shade(mg_runtime *rt, gc_state *gc, void *p)
+ * is one to a free slot (Go reports both with invalidptr=1).  True when
+ * the object was white (the barrier study counts those; the scanning
+ * loops ignore it, and inlined, the result costs them nothing). */
+static inline bool shade(mg_runtime *rt, gc_state *gc, void *p)
 {
 	uint32_t idx;
 	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
 	if (!s) {
 		if (RT_UNLIKELY(gc_in_arena(gc, (uintptr_t)p)))
 			bad_pointer(rt, (uintptr_t)p, NULL, 0);
-		return;
+		return false;
 	}
 	if (gc_bit(s->markbits, idx))
-		return;
+		return false;
 	if (RT_UNLIKELY(!gc_bit(s->allocbits, idx)))
 		bad_pointer(rt, (uintptr_t)p, s, idx);
 	gc_bit_set(s->markbits, idx);
@@ -71,11 +73,12 @@ static inline void shade(mg_runtime *rt, gc_state *gc, void *p)
 		__builtin_prefetch((const void *)(slot + reach - 1));
 		gc_push(rt, (void *)(slot + GC_HDR_SIZE), 0);
 	}
+	return true;
 }
 
-void gc_shade(mg_runtime *rt, void *p)
+bool gc_shade(mg_runtime *rt, void *p)
 {
-	shade(rt, gc_of(rt), p);
+	return shade(rt, gc_of(rt), p);
 }
 
 void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to)

@@ -9,12 +9,16 @@
  *      from a grey object (or an unscanned root) through white objects.
  *   It reports violations and returns their count.
  *
- * gc_checkmark (gccheckmark=1, in mark termination): re-marks everything
- * reachable from the roots into checkbits with the world stopped; a
- * reachable object that the incremental mark left white, or a reachable
- * pointer to a free slot, is fatal, and the labelled path from its root is
- * printed (found by a second, breadth-first search recording parents, so it
- * is a shortest path).
+ * gc_remark (in mark termination, for gccheckmark=1 and wbtrace=1; one
+ * re-mark serves both): re-marks everything reachable from the roots into
+ * checkbits with the world stopped.
+ *  - checkmark: a reachable object that the incremental mark left white,
+ *    or a reachable pointer to a free slot, is fatal, and the labelled path
+ *    from its root is printed (found by a second, breadth-first search
+ *    recording parents, so it is a shortest path).
+ *  - wbtrace: the bytes marked but not re-marked are the cycle's floating
+ *    garbage (markbits ∧ ¬checkbits, summed by slot size: the unit of the
+ *    gc line's H2), the barrier study's F (barrier.c).
  */
 #include "gc/gc.h"
 #include "gc/vg.h"
@@ -273,14 +277,19 @@ int gc_heap_check(mg_runtime *rt, FILE *report)
 	return h.bad;
 }
 
-/* ---- checkmark ---------------------------------------------------------- */
+/* ---- checkmark and the re-mark ------------------------------------------ */
 
 typedef struct cmark {
 	objvec stack;
+	bool check;         /* gccheckmark=1: stop at the first failure */
 	void *bad;          /* first failing object (user pointer or raw address) */
 	bool bad_free;      /* it points to a free slot */
 } cmark;
 
+/* Without check (wbtrace=1 alone) nothing fails: a reachable object the
+ * mark missed (wb=none) is marked through, since what it reaches is live,
+ * and a pointer to a free slot is passed over; the run goes on as it would
+ * without the study. */
 static void cm_visit(mg_runtime *rt, cmark *c, void *p)
 {
 	uint32_t idx;
@@ -288,7 +297,7 @@ static void cm_visit(mg_runtime *rt, cmark *c, void *p)
 	if (c->bad)
 		return;
 	if (!s) {
-		if (gc_in_arena(rt->gc, (uintptr_t)p)) {
+		if (c->check && gc_in_arena(rt->gc, (uintptr_t)p)) {
 			c->bad = p;
 			c->bad_free = true;
 		}
@@ -297,12 +306,14 @@ static void cm_visit(mg_runtime *rt, cmark *c, void *p)
 	if (gc_bit(s->checkbits, idx))
 		return;
 	if (!gc_bit(s->allocbits, idx)) {
-		c->bad = p;
-		c->bad_free = true;
+		if (c->check) {
+			c->bad = p;
+			c->bad_free = true;
+		}
 		return;
 	}
 	gc_bit_set(s->checkbits, idx);
-	if (!gc_bit(s->markbits, idx)) {
+	if (c->check && !gc_bit(s->markbits, idx)) {
 		c->bad = obj_of(s, idx);
 		return;
 	}
@@ -426,9 +437,37 @@ static void print_path(mg_runtime *rt, uintptr_t target)
 	free(ps.v);
 }
 
-void gc_checkmark(mg_runtime *rt)
+/* Floating garbage: marked, not reached by the re-mark (checkbits). */
+static void add_floating(mg_runtime *rt, gc_span *s, void *ud)
 {
-	cmark c = {0};
+	(void)rt;
+	uint64_t *bytes = ud;
+	for (size_t i = 0; i < gc_bitwords(s->nelems); i++)
+		*bytes += (uint64_t)__builtin_popcountll(s->markbits[i] & ~s->checkbits[i]) * s->elem_size;
+}
+
+/* checkmark's failure: the message, the object, its path; does not return. */
+static MG_NORETURN void checkmark_failed(mg_runtime *rt, const cmark *c)
+{
+	const char *msg = c->bad_free ? "checkmark found pointer to free object" : "checkmark found unmarked object";
+	if (rt->trace_hook)
+		rt->trace_hook(rt, rt->trace_hook_ud);
+	fflush(stdout);
+	fprintf(stderr, "fatal error: %s\n", msg);
+	if (!c->bad_free) {
+		char d[96];
+		describe(rt, d, sizeof d, c->bad);
+		fprintf(stderr, "runtime: object %p (%s) is reachable but was not marked\n", c->bad, d);
+	} else {
+		fprintf(stderr, "runtime: pointer %p is reachable but its slot is free\n", c->bad);
+	}
+	print_path(rt, (uintptr_t)c->bad);
+	rt_fail_printed(rt, MG_FATAL, msg);
+}
+
+void gc_remark(mg_runtime *rt)
+{
+	cmark c = {.check = rt->cfg.checkmark != 0};
 	gc_for_each_span(rt, clear_check, NULL);
 	for (size_t i = 0; i < rt->mut.stack.n && !c.bad; i++)
 		cm_visit(rt, &c, *rt->mut.stack.v[i].slot);
@@ -437,20 +476,11 @@ void gc_checkmark(mg_runtime *rt)
 	while (c.stack.n && !c.bad)
 		for_each_field(rt, c.stack.v[--c.stack.n], cm_field, &c);
 	free(c.stack.v);
-	if (!c.bad)
-		return;
-	const char *msg = c.bad_free ? "checkmark found pointer to free object" : "checkmark found unmarked object";
-	if (rt->trace_hook)
-		rt->trace_hook(rt, rt->trace_hook_ud);
-	fflush(stdout);
-	fprintf(stderr, "fatal error: %s\n", msg);
-	if (!c.bad_free) {
-		char d[96];
-		describe(rt, d, sizeof d, c.bad);
-		fprintf(stderr, "runtime: object %p (%s) is reachable but was not marked\n", c.bad, d);
-	} else {
-		fprintf(stderr, "runtime: pointer %p is reachable but its slot is free\n", c.bad);
+	if (c.bad)
+		checkmark_failed(rt, &c);
+	if (rt->cfg.wbtrace) {
+		uint64_t floating = 0;
+		gc_for_each_span(rt, add_floating, &floating);
+		rt->gc->cur.wb.floating_bytes = floating;
 	}
-	print_path(rt, (uintptr_t)c.bad);
-	rt_fail_printed(rt, MG_FATAL, msg);
 }

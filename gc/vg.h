@@ -43,7 +43,7 @@
  * the heap, so its reads need no annotation.
  *
  * THE COLLECTOR'S OWN ACCESSES to heap memory, and why none is reported:
- *  - marking and the verifiers (gc_heap_check, gc_checkmark, the path
+ *  - marking and the verifiers (gc_heap_check, gc_remark, the path
  *    search) and snapshots read the header and pointer fields of allocated
  *    slots only: each tests the allocbit before reading an object, and a
  *    pointer to a free slot is reported by them without reading it;

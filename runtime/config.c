@@ -114,6 +114,7 @@ static bool set_checkmark(mg_config *c, const char *v) { return set_flag(&c->che
 static bool set_heapcheck(mg_config *c, const char *v) { return set_flag(&c->heapcheck, v); }
 static bool set_stw(mg_config *c, const char *v) { return set_flag(&c->stoptheworld, v); }
 static bool set_mapitercheck(mg_config *c, const char *v) { return set_flag(&c->mapitercheck, v); }
+static bool set_wbtrace(mg_config *c, const char *v) { return set_flag(&c->wbtrace, v); }
 static bool set_maptrace(mg_config *c, const char *v)
 {
 	if (strlen(v) == 1 && v[0] >= '0' && v[0] <= '2') {
@@ -158,6 +159,7 @@ static const struct debug_key {
 	{"heapdump", set_heapdump},
 	{"gcslice", set_gcslice},
 	{"mapitercheck", set_mapitercheck},
+	{"wbtrace", set_wbtrace},
 };
 
 int mg_config_parse_debug(mg_config *cfg, const char *s, FILE *err)

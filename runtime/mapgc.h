@@ -83,6 +83,8 @@ typedef struct mg_config {
 	mg_backend backend;
 	FILE *trace;           /* where trace lines go; NULL: stderr */
 	bool ignore_env;       /* true: do not apply MAPGC_* from the environment */
+	int wbtrace;           /* 1: count what the write barrier does, measure floating garbage
+	                        * (a re-mark per cycle: a study mode, like checkmark), print the wb line */
 } mg_config;
 
 /* Fill *cfg with the defaults (GOGC 100, hybrid barrier, no tracing). */
@@ -205,6 +207,28 @@ MG_API void mg_typed_clear(mg_runtime *rt, const mg_type *t, void *dst, size_t n
 MG_API void mg_gc(mg_runtime *rt);            /* a full, forced cycle, then a full sweep */
 MG_API void mg_safepoint(mg_runtime *rt);     /* lets the collector do a bounded slice of work */
 
+/* The barrier study (MAPGC_DEBUG=wbtrace=1; DESIGN.md §5, the wb line):
+ * what the write barrier did in a cycle.  X(field, key, shift, what), in
+ * the order of the wb line: mg_wbstats.field counts it, the wb line prints
+ * it as key=(field >> shift), and `mapgc trace` reads key back, so the
+ * printer, the reader and its JSON all come from this one list.  Counted
+ * only under wbtrace=1 (0 otherwise); gc/barrier.c's essay says exactly
+ * what each counter counts. */
+#define MG_WBSTATS_LIST(X) \
+	X(slow, "slow", 0, "barrier calls that took the slow path while marking (one per pointer slot)") \
+	X(shaded_old, "shaded_old", 0, "objects greyed by the deletion half (the old value)") \
+	X(shaded_new, "shaded_new", 0, "objects greyed by the insertion half (the new value)") \
+	X(buffered, "buffered", 0, "barrier records that went through a per-thread buffer") \
+	X(flushes, "flushes", 0, "barrier buffer flushes") \
+	X(rescan_bytes, "rescan_kb", 10, "root bytes re-scanned at mark termination (KiB in the line)") \
+	X(floating_bytes, "floating_kb", 10, "floating garbage: bytes marked that a re-mark from the roots does not reach (KiB in the line)")
+
+typedef struct mg_wbstats {
+#define MG_X_FIELD(field, key, shift, what) uint64_t field;
+	MG_WBSTATS_LIST(MG_X_FIELD)
+#undef MG_X_FIELD
+} mg_wbstats;
+
 typedef struct mg_stats {
 	uint64_t cycles;            /* completed cycles */
 	uint64_t forced_cycles;
@@ -227,6 +251,9 @@ typedef struct mg_stats {
 	uint64_t os_requests;       /* requests for memory from the OS */
 	int phase;                  /* current gc phase, see mg_phase_name */
 	uint64_t mark_slice_max_cpu_ns; /* longest mark slice in CPU time (not inflated by preemption) */
+	mg_wbstats wb;              /* wbtrace=1: totals over the completed cycles; else 0 */
+	uint64_t wbtrace_wall_ns;   /* wbtrace=1: wall and CPU time of its re-marks, which no other */
+	uint64_t wbtrace_cpu_ns;    /*   figure includes (pauses, gc_cpu_ns, the gc line) */
 } mg_stats;
 
 MG_API void mg_read_stats(mg_runtime *rt, mg_stats *st);

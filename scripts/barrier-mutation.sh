@@ -23,7 +23,8 @@
 #    MAPGC_DEBUG=gccheckmark=1, first with heapcheck=1 (the tri-colour
 #    invariant after every mark slice), then with tiny mark slices
 #    (gcslice=256) and two seeds, GOGC 5–10 so marking interleaves with the
-#    mutations — until one run fails: a fatal error (checkmark, heap check,
+#    mutations (graph and ptr-values also with wbtrace=1, whose counted
+#    slow paths are barrier sites of their own) — until one run fails: a fatal error (checkmark, heap check,
 #    bad pointer), a fuzzer divergence, a signal, a timeout, or a checksum
 #    different from the unmutated build's.  That run detected the mutant.
 # 3. Prints one line per site (file:line, what was removed, DETECTED by
@@ -117,7 +118,7 @@ static inline void mut_gc_store(mg_runtime *rt, void *slot, void *ptr) { (void)r
 static inline void mut_gc_bulk_barrier(mg_runtime *rt, const rt_typeinfo *ti, void *dst, const void *src, size_t n)
 { (void)rt; (void)ti; (void)dst; (void)src; (void)n; }
 static inline void mut_gc_wb_slow(mg_runtime *rt, void **slot, void *ptr) { (void)rt; (void)slot; (void)ptr; }
-static inline void mut_gc_shade(mg_runtime *rt, void *p) { (void)rt; (void)p; }
+static inline bool mut_gc_shade(mg_runtime *rt, void *p) { (void)rt; (void)p; return false; }
 static inline void mut_value_set(mg_runtime *rt, const rt_typeinfo *ti, void *dst, const void *src)
 { (void)rt; memcpy(dst, src, ti->elem_size); }
 static inline void mut_value_clear(mg_runtime *rt, const rt_typeinfo *ti, void *dst)
@@ -153,6 +154,13 @@ barriers=(hybrid yuasa dijkstra)
 for w in "${workloads[@]}"; do
 	for b in "${barriers[@]}"; do
 		suite+=("stress|gccheckmark=1,heapcheck=1,gcslice=2048,wb=$b|$w --seed 1 --gogc 5")
+	done
+done
+# The barrier study's counted slow paths (gc/barrier.c: the same shades,
+# run only under wbtrace=1), on a graph and a map workload.
+for w in "${workloads[@]:0:2}"; do
+	for b in "${barriers[@]}"; do
+		suite+=("stress|gccheckmark=1,heapcheck=1,gcslice=2048,wbtrace=1,wb=$b|$w --seed 3 --gogc 5")
 	done
 done
 # Checkmark alone, tiny slices, more seeds: the lost object itself.

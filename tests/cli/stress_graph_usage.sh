@@ -4,44 +4,34 @@
 # shellcheck source-path=SCRIPTDIR source=stress_graph.sh
 source "$(dirname "${BASH_SOURCE[0]}")/stress_graph.sh" || exit 1
 
-# sg_usage_error WHY ARGS…: mapgc ARGS must be a usage error.
-sg_usage_error() {
-	local why=$1
-	shift
-	cli_run -- "$@"
-	[[ $cli_rc -eq 2 ]] || cli_fail "$why: exit status $cli_rc, want 2: $cli_cmd$(cli_tail)"
-	grep -q 'usage:' "$cli_err" || cli_fail "$why: no usage on stderr: $cli_cmd$(cli_tail)"
-	[[ ! -s "$cli_out" ]] || cli_fail "$why: usage error wrote to stdout: $cli_cmd$(cli_tail)"
-}
-
-sg_usage_error "no command"
-sg_usage_error "unknown command" frobnicate
-sg_usage_error "unknown top-level option" --frobnicate
-sg_usage_error "no workload" stress
-sg_usage_error "options but no workload" stress --ops 10
-sg_usage_error "unknown workload" stress no-such-workload
-sg_usage_error "two workloads" stress graph graph
-sg_usage_error "unknown option" stress graph --frobnicate
-sg_usage_error "unknown option sharing a prefix" stress graph --opsx 5
-sg_usage_error "single-dash option" stress graph -x
-sg_usage_error "missing value at the end" stress graph --ops
-sg_usage_error "--list with a value" stress --list=yes
-sg_usage_error "--list with a workload" stress --list graph
+cli_usage_error "no command"
+cli_usage_error "unknown command" frobnicate
+cli_usage_error "unknown top-level option" --frobnicate
+cli_usage_error "no workload" stress
+cli_usage_error "options but no workload" stress --ops 10
+cli_usage_error "unknown workload" stress no-such-workload
+cli_usage_error "two workloads" stress graph graph
+cli_usage_error "unknown option" stress graph --frobnicate
+cli_usage_error "unknown option sharing a prefix" stress graph --opsx 5
+cli_usage_error "single-dash option" stress graph -x
+cli_usage_error "missing value at the end" stress graph --ops
+cli_usage_error "--list with a value" stress --list=yes
+cli_usage_error "--list with a workload" stress --list graph
 for bad in abc -1 +1 ' 5' 5x 1e3 '' 0x10 99999999999999999999999; do
-	sg_usage_error "bad --ops '$bad'" stress graph --ops "$bad"
-	sg_usage_error "bad --ops='$bad'" stress graph "--ops=$bad"
+	cli_usage_error "bad --ops '$bad'" stress graph --ops "$bad"
+	cli_usage_error "bad --ops='$bad'" stress graph "--ops=$bad"
 done
-sg_usage_error "--live 0" stress graph --live 0
-sg_usage_error "bad --live" stress graph --live many
-sg_usage_error "--seed past 2^64-1" stress graph --seed 18446744073709551616
-sg_usage_error "negative --seed" stress graph --seed -3
-sg_usage_error "bad --gogc" stress graph --gogc fast
-sg_usage_error "negative --gogc" stress graph --gogc -5
-sg_usage_error "bad --barrier" stress graph --barrier steele
-sg_usage_error "bad --backend" stress graph --backend jvm
+cli_usage_error "--live 0" stress graph --live 0
+cli_usage_error "bad --live" stress graph --live many
+cli_usage_error "--seed past 2^64-1" stress graph --seed 18446744073709551616
+cli_usage_error "negative --seed" stress graph --seed -3
+cli_usage_error "bad --gogc" stress graph --gogc fast
+cli_usage_error "negative --gogc" stress graph --gogc -5
+cli_usage_error "bad --barrier" stress graph --barrier steele
+cli_usage_error "bad --backend" stress graph --backend jvm
 
 # Usage errors are found before anything runs: the run would be huge.
-sg_usage_error "bad option after a good one" stress graph --ops 100000000000 --live 100000000 --gogc x
+cli_usage_error "bad option after a good one" stress graph --ops 100000000000 --live 100000000 --gogc x
 
 # boehm is a known backend, and runs (its own tests: tests/cli/boehm_*.sh).
 cli_run -- stress graph --backend boehm --ops 10 --live 10

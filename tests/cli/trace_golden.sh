@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # trace_golden.sh — `mapgc trace summary|csv|json` against golden outputs,
 # byte for byte, for every sample log in tests/data/trace (a real Go 1.19
-# log, Go 1.5 and 1.6 samples, a mapgc log with map lines and events, and
-# a log of malformed lines with its golden stderr).
+# log, Go 1.5 and 1.6 samples, a mapgc log with map lines and events, a
+# --compare-barriers log with wb lines of three modes over four runs, and a
+# log of malformed lines with its golden stderr).
 #
 # MAPGC_REGEN=1 rewrites the goldens from the current binary instead of
 # comparing (then review the diff: the goldens are the specification).
@@ -105,7 +106,7 @@ tr_find_bin
 [[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
 
 golden=$tr_data/golden
-logs=(go119 go16 go15 mapgc)
+logs=(go119 go16 go15 mapgc wbtrace)
 
 for log in "${logs[@]}"; do
 	for mode in summary csv json; do
@@ -130,6 +131,13 @@ grep -c '"forced":true' "$golden/go119.json" | grep -qx 10 ||
 grep -q '"forced_by":"sysmon"' "$golden/go16.json" || tr_fail "go16.json: 'GC forced' did not mark a cycle"
 grep -q '"format":"go1.5"' "$golden/go15.json" || tr_fail "go15.json: not read as go1.5"
 grep -q '"map":{' "$golden/mapgc.json" || tr_fail "mapgc.json: no map figures in the cycles"
+# wb lines (wbtrace=1): one per cycle, carried by its cycle, summed per mode.
+want=$(grep -c '^wb ' "$tr_data/wbtrace.log")
+got=$(grep -c '"wb":{"n":' "$golden/wbtrace.json")
+[[ $got -eq $want ]] || tr_fail "wbtrace.json: $got cycles carry a wb object, the log has $want wb lines"
+grep -q '"wb_modes":\[{"mode":"hybrid","lines":[0-9]*,"runs":2,.*{"mode":"yuasa",.*{"mode":"dijkstra",' \
+	"$golden/wbtrace.json" || tr_fail "wbtrace.json: no per-mode figures (hybrid in 2 runs, then yuasa, dijkstra)"
+! grep -q '"wb' "$golden/mapgc.json" || tr_fail "mapgc.json: wb figures in a log without wb lines"
 
 # Malformed lines: reported with their line numbers, exit 1, the rest is
 # still processed and written (DESIGN.md §7).

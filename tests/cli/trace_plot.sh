@@ -50,12 +50,24 @@ tr_expect_rc 0
 check_html "$tr_tmp/go15.html" 3
 tr_run trace plot "$tr_data/malformed.log" -o "$tr_tmp/malformed.html"
 tr_expect_rc 1
-check_html "$tr_tmp/malformed.html" 5
-grep -q '<li>line 18: ' "$tr_tmp/malformed.html" || tr_fail "the report does not list the malformed lines"
+check_html "$tr_tmp/malformed.html" 6
+grep -q '<li>line 20: ' "$tr_tmp/malformed.html" || tr_fail "the report does not list the malformed lines"
+
+# wb lines (wbtrace=1) add the wb chart; without them there is none.
+tr_run trace plot "$tr_data/wbtrace.log" -o "$tr_tmp/wbtrace.html"
+tr_expect_rc 0
+check_html "$tr_tmp/wbtrace.html" 6
+for want in 'id="wb"' 'barrier slow paths' 'greyed by the insertion half (new values)' 'mode=yuasa slow='; do
+	grep -qF "$want" "$tr_tmp/wbtrace.html" || tr_fail "wbtrace.html lacks '$want'"
+done
+grep -q 'id="wb"' "$tr_tmp/mapgc.html" && tr_fail "a trace without wb lines got a wb chart"
+tr_run trace plot "$tr_data/mapgc.log" --svg wb
+tr_expect_rc 1
+grep -q "has no wb lines (MAPGC_DEBUG=wbtrace=1)" "$tr_err" || tr_fail "--svg wb without wb lines: no explanation$(tr_tail)"
 
 # --svg: one standalone chart per name.
-for chart in heap pauses cpu evac iter; do
-	tr_run trace plot "$tr_data/mapgc.log" --svg "$chart" -o "$tr_tmp/$chart.svg"
+for chart in heap pauses cpu evac iter wb; do
+	tr_run trace plot "$tr_data/wbtrace.log" --svg "$chart" -o "$tr_tmp/$chart.svg"
 	tr_expect_rc 0
 	head -n 2 "$tr_tmp/$chart.svg" | grep -q '^<svg xmlns="http://www.w3.org/2000/svg"' ||
 		tr_fail "--svg $chart: not a standalone SVG"

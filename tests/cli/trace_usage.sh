@@ -78,7 +78,7 @@ grep -q '</html>' "$tr_tmp/r.html" || tr_fail "no report written with a missing 
 printf 'hello\nworld\n' >"$tr_tmp/plain.log"
 tr_run trace json "$tr_tmp/plain.log"
 tr_expect_rc 0
-grep -q "no gc or map lines" "$tr_err" || tr_fail "no note for a log without trace lines$(tr_tail)"
+grep -q "no gc, map or wb lines" "$tr_err" || tr_fail "no note for a log without trace lines$(tr_tail)"
 grep -q '"cycles": \[\]' "$tr_out" || tr_fail "json of an empty trace has cycles$(tr_tail)"
 
 # Help.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gen_parser_seeds.sh — (re)writes the seed inputs of the parser fuzzers:
-#   tests/fuzz/corpus/trace/     gc-*, map-*, malformed-*, noise-*, empty
+#   tests/fuzz/corpus/trace/     gc-*, map-*, malformed-*, noise-*, empty (wb lines in
+#                                gc-mapgc-wbtrace and malformed-wb-limits)
 #   tests/fuzz/corpus/snapshot/  json-*, bad-*, v8-*
 #
 #   tests/fuzz/gen_parser_seeds.sh [BUILD_DIR]     (default build/debug)
@@ -54,6 +55,10 @@ MAPGC_DEBUG=gctrace=1,maptrace=1,seed=1 "$mapgc" stress grow-iterate --ops 4000 
 	2>"$tmp/gi.log" >/dev/null
 head -n 40 "$tmp/gi.log" >"$trace/gc-mapgc-maptrace1"
 grep '^map ' "$tmp/noptr.log" | head -n 5 >"$trace/map-lines"
+# wb lines of four runs (--compare-barriers: hybrid, yuasa, dijkstra, stw).
+MAPGC_DEBUG=gctrace=1,maptrace=1 "$mapgc" stress grow-iterate --ops 3000 --live 100 --gogc 1 --seed 1 \
+	--compare-barriers --trace-file "$tmp/wb.log" >/dev/null
+head -n 40 "$tmp/wb.log" >"$trace/gc-mapgc-wbtrace"
 
 # Prefixed records, "GC forced", CRLF and blanks, "gc #N", forced cycles.
 {
@@ -92,6 +97,20 @@ grep '^map ' "$tmp/noptr.log" | head -n 5 >"$trace/map-lines"
 	printf 'gc 3 @1.5s 0%%: 1+1+1+1 ms clock, 1+1/1/1+1 ms cpu, 1->1->1 MB, 1 MB goal, 1 P\n'
 	printf 'gc 4 @1.5s 0%%: 1+1+1+1+1 ms clock, 1+1+1+1/1/1+1 ms cpu, 1->1->1 MB, 1 MB goal, 0 MB stacks, 0 MB globals, 1 P\n'
 } >"$trace/malformed-mapev-limits"
+
+# wb lines: cut short, keys missing, repeated, unknown, out of order, out
+# of range, a long mode; a good one last.
+{
+	line='wb 12 @0.250s: mode=dijkstra slow=105202 shaded_old=0 shaded_new=6667 buffered=0 flushes=0 rescan_kb=2 floating_kb=302'
+	for ((k = 3; k < ${#line}; k += 7)); do printf '%s\n' "${line:0:k}"; done
+	printf 'wb 1 @0.1s: mode=yuasa slow=1 slow=2 shaded_old=0 shaded_new=0 buffered=0 flushes=0 rescan_kb=0 floating_kb=0\n'
+	printf 'wb 1 @0.1s: mode=yuasa floating_kb=1 future=x shaded_new=0 slow=9 shaded_old=0 buffered=0 flushes=0 rescan_kb=0 =\n'
+	printf 'wb 1 @0.1s: mode=yuasa floating_kb=1 future=\x00\xff shaded_new=0 slow=9 shaded_old=0 buffered=0 flushes=0 rescan_kb=0\n'
+	printf 'wb 1 @0.1s: mode=yuasa slow=18446744073709551616 shaded_old=0 shaded_new=0 buffered=0 flushes=0 rescan_kb=0 floating_kb=0\n'
+	printf 'wb 1 @0.1s: mode=a-mode-name-too-long slow=0\n'
+	printf 'wb 18446744073709551615 @18446744073.709s: mode=none slow=18446744073709551615 shaded_old=0 shaded_new=0 buffered=0 flushes=0 rescan_kb=0 floating_kb=18446744073709551615\n'
+	printf '%s\n' "$line"
+} >"$trace/malformed-wb-limits"
 
 # Lines over TRACE_LINE_MAX (4096): one that starts like a gc line (an
 # error), one that does not (passed over), then a good line.

@@ -8,6 +8,7 @@
  * during mark could run an assist and move colours under the test's feet.
  */
 #include "tests/support/mgt.h"
+#include "tests/support/mgt_obj.h"
 
 #include "gc/gc.h"
 #include "gc/gc_test.h"
@@ -17,55 +18,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct obj {
-	struct obj *f[2];
-	int64_t v;
-} obj;
-static const mg_field obj_fields[] = {{0, "f0"}, {8, "f1"}};
-static const mg_type obj_type = {"obj", sizeof(obj), 8, obj_fields, 2, NULL, NULL};
-/* The two pointer fields of an obj, for typed copies and clears. */
-static const mg_field pair_fields[] = {{0, "a"}, {8, "b"}};
-static const mg_type pair_type = {"pair", 16, 8, pair_fields, 2, NULL, NULL};
 
 static const mg_barrier all_wb[] = {MG_WB_HYBRID, MG_WB_YUASA, MG_WB_DIJKSTRA, MG_WB_NONE};
 
-static mg_runtime *open_wb(mg_barrier wb, int heapcheck, int checkmark)
-{
-	mg_config c;
-	mgt_config(&c);
-	c.gogc = MG_GOGC_OFF;
-	c.wb = wb;
-	c.heapcheck = heapcheck;
-	c.checkmark = checkmark;
-	return mgt_open(&c);
-}
-
-static obj *new_obj(mg_runtime *rt, int64_t v)
-{
-	obj *o = mg_alloc(rt, &obj_type);
-	o->v = v;
-	return o;
-}
 
 /* Two objects that nothing references when the test's cycle starts, kept
  * alive while the second is allocated (an allocation may collect: gcevery)
  * by a scope that is left before returning. */
-static void keep_unreferenced(mg_runtime *rt, obj **a, int64_t va, obj **b, int64_t vb)
+static void keep_unreferenced(mg_runtime *rt, mgt_obj **a, int64_t va, mgt_obj **b, int64_t vb)
 {
 	mg_scope keep;
 	mg_scope_enter(rt, &keep);
-	*a = new_obj(rt, va);
+	*a = mgt_obj_new(rt, va);
 	mg_root(rt, a, "unreferenced");
-	*b = new_obj(rt, vb);
+	*b = mgt_obj_new(rt, vb);
 	mg_scope_leave(rt, &keep);
 }
 
-#define assert_color(rt, p, want)                                                                           \
-	do {                                                                                                \
-		gc_color got_ = gc_test_color((rt), (p));                                                   \
-		cr_assert_eq(got_, (want), "%s: %s is %s, want %s", mg_barrier_name(mg_runtime_config(rt)->wb), \
-		             #p, gc_test_color_name(got_), gc_test_color_name(want));                        \
-	} while (0)
 
 /* Scans the roots (hybrid does that in its first slice; the others already
  * did in sweep termination) without scanning any object. */
@@ -85,13 +54,13 @@ static void finish_cycle(mg_runtime *rt)
 
 Test(color, hooks_and_phases)
 {
-	mg_runtime *rt = open_wb(MG_WB_HYBRID, 1, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_HYBRID, 1, 1);
 	cr_assert_eq(gc_test_phase(rt), GC_OFF);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *r = new_obj(rt, 1);
+	mgt_obj *r = mgt_obj_new(rt, 1);
 	mg_root(rt, &r, "r");
-	obj *dead = new_obj(rt, 2);
+	mgt_obj *dead = mgt_obj_new(rt, 2);
 	cr_assert_eq(gc_test_color(rt, r), GC_COLOR_WHITE);
 	cr_assert_eq(gc_test_color(rt, NULL), GC_COLOR_NONE);
 	cr_assert_eq(gc_test_color(rt, "literal"), GC_COLOR_NONE);
@@ -99,16 +68,16 @@ Test(color, hooks_and_phases)
 	gc_test_begin_mark(rt);
 	cr_assert_eq(gc_test_phase(rt), GC_MARK);
 	cr_assert_eq(mgt_stats(rt).phase, GC_MARK);
-	assert_color(rt, r, GC_COLOR_WHITE); /* hybrid: roots not scanned yet */
+	MGT_ASSERT_COLOR(rt, r, GC_COLOR_WHITE); /* hybrid: roots not scanned yet */
 	scan_roots(rt);
-	assert_color(rt, r, GC_COLOR_GREY);
+	MGT_ASSERT_COLOR(rt, r, GC_COLOR_GREY);
 	while (!gc_test_mark_step(rt, 1))
 		;
-	assert_color(rt, r, GC_COLOR_BLACK);
-	assert_color(rt, dead, GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, r, GC_COLOR_BLACK);
+	MGT_ASSERT_COLOR(rt, dead, GC_COLOR_WHITE);
 	finish_cycle(rt);
-	assert_color(rt, dead, GC_COLOR_FREE);
-	assert_color(rt, r, GC_COLOR_WHITE); /* marks cleared by the sweep */
+	MGT_ASSERT_COLOR(rt, dead, GC_COLOR_FREE);
+	MGT_ASSERT_COLOR(rt, r, GC_COLOR_WHITE); /* marks cleared by the sweep */
 	cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 	mg_scope_leave(rt, &s);
 	mgt_close(rt);
@@ -128,36 +97,36 @@ static void count_scans(mg_runtime *rt, const void *o, size_t len, void *ud)
 // labels: exact_pacing
 Test(color, allocate_black_during_mark)
 {
-	static const mg_type hooked = {"hooked", sizeof(obj), 8, obj_fields, 2, count_scans, &scanned_calls};
+	static const mg_type hooked = {"hooked", sizeof(mgt_obj), 8, mgt_obj_fields, 2, count_scans, &scanned_calls};
 	for (size_t m = 0; m < sizeof all_wb / sizeof all_wb[0]; m++) {
-		mg_runtime *rt = open_wb(all_wb[m], 1, 1);
-		obj *before = new_obj(rt, 0);
-		assert_color(rt, before, GC_COLOR_WHITE);
+		mg_runtime *rt = mgt_open_wb(all_wb[m], 1, 1);
+		mgt_obj *before = mgt_obj_new(rt, 0);
+		MGT_ASSERT_COLOR(rt, before, GC_COLOR_WHITE);
 		gc_test_begin_mark(rt);
-		obj *o = new_obj(rt, 1);
+		mgt_obj *o = mgt_obj_new(rt, 1);
 		int64_t *ints = mg_alloc_array(rt, &mg_type_int64, 10);
 		void *bytes = mg_alloc_bytes(rt, 100);
 		void *large = mg_alloc_bytes(rt, 100000);
-		obj **arr = mg_alloc_array(rt, &mg_type_ptr, 50000);
-		assert_color(rt, o, GC_COLOR_BLACK);
-		assert_color(rt, ints, GC_COLOR_BLACK);
-		assert_color(rt, bytes, GC_COLOR_BLACK);
-		assert_color(rt, large, GC_COLOR_BLACK);
-		assert_color(rt, arr, GC_COLOR_BLACK);
-		assert_color(rt, before, GC_COLOR_WHITE);
+		mgt_obj **arr = mg_alloc_array(rt, &mg_type_ptr, 50000);
+		MGT_ASSERT_COLOR(rt, o, GC_COLOR_BLACK);
+		MGT_ASSERT_COLOR(rt, ints, GC_COLOR_BLACK);
+		MGT_ASSERT_COLOR(rt, bytes, GC_COLOR_BLACK);
+		MGT_ASSERT_COLOR(rt, large, GC_COLOR_BLACK);
+		MGT_ASSERT_COLOR(rt, arr, GC_COLOR_BLACK);
+		MGT_ASSERT_COLOR(rt, before, GC_COLOR_WHITE);
 		/* A type with a scan hook is queued (grey) so that the hook sees it. */
 		scanned_calls = 0;
-		obj *h = mg_alloc(rt, &hooked);
-		assert_color(rt, h, GC_COLOR_GREY);
+		mgt_obj *h = mg_alloc(rt, &hooked);
+		MGT_ASSERT_COLOR(rt, h, GC_COLOR_GREY);
 		while (!gc_test_mark_step(rt, 1 << 20))
 			;
-		assert_color(rt, h, GC_COLOR_BLACK);
+		MGT_ASSERT_COLOR(rt, h, GC_COLOR_BLACK);
 		cr_assert_eq(scanned_calls, 1);
 		finish_cycle(rt);
 		/* Allocated black, but nothing holds them: the next cycle frees them. */
 		mg_gc(rt);
-		assert_color(rt, o, GC_COLOR_FREE);
-		assert_color(rt, before, GC_COLOR_FREE);
+		MGT_ASSERT_COLOR(rt, o, GC_COLOR_FREE);
+		MGT_ASSERT_COLOR(rt, before, GC_COLOR_FREE);
 		cr_assert_eq(mgt_stats(rt).heap_inuse, 0);
 		mgt_close(rt);
 	}
@@ -174,28 +143,28 @@ struct store_case {
  * scanned, P.f0 = Y. */
 static void store_after_roots_scanned(struct store_case c)
 {
-	mg_runtime *rt = open_wb(c.wb, 1, 1);
+	mg_runtime *rt = mgt_open_wb(c.wb, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
 	/* Each object reachable before the next allocation, which may
 	 * collect (gcevery); y, unreferenced, comes last. */
-	obj *p = new_obj(rt, 1);
+	mgt_obj *p = mgt_obj_new(rt, 1);
 	mg_root(rt, &p, "p");
-	obj *x = new_obj(rt, 2);
+	mgt_obj *x = mgt_obj_new(rt, 2);
 	mg_store(rt, &p->f[0], x); /* not marking: no barrier */
-	obj *y = new_obj(rt, 3);
+	mgt_obj *y = mgt_obj_new(rt, 3);
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
-	assert_color(rt, p, GC_COLOR_GREY);
-	assert_color(rt, x, GC_COLOR_WHITE);
-	assert_color(rt, y, GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, p, GC_COLOR_GREY);
+	MGT_ASSERT_COLOR(rt, x, GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, y, GC_COLOR_WHITE);
 	mg_store(rt, &p->f[0], y);
 	cr_assert_eq(p->f[0], y);
-	assert_color(rt, x, c.old_after);
-	assert_color(rt, y, c.new_after);
+	MGT_ASSERT_COLOR(rt, x, c.old_after);
+	MGT_ASSERT_COLOR(rt, y, c.new_after);
 	cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 	finish_cycle(rt);
-	assert_color(rt, y, GC_COLOR_WHITE); /* survived: reachable from p */
+	MGT_ASSERT_COLOR(rt, y, GC_COLOR_WHITE); /* survived: reachable from p */
 	cr_assert_eq(y->v, 3);
 	mg_scope_leave(rt, &s);
 	mgt_close(rt);
@@ -220,26 +189,26 @@ Test(barrier, store_none_shades_nothing)
 
 Test(barrier, store_hybrid_before_roots_scanned_shades_both)
 {
-	mg_runtime *rt = open_wb(MG_WB_HYBRID, 1, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_HYBRID, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *p = new_obj(rt, 1);
+	mgt_obj *p = mgt_obj_new(rt, 1);
 	mg_root(rt, &p, "p");
-	obj *x = new_obj(rt, 2);
+	mgt_obj *x = mgt_obj_new(rt, 2);
 	mg_store(rt, &p->f[0], x);
-	obj *y, *x2;
+	mgt_obj *y, *x2;
 	keep_unreferenced(rt, &y, 3, &x2, 4);
 	gc_test_begin_mark(rt);
 	cr_assert_not(rt->mut.roots_scanned);
-	assert_color(rt, p, GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, p, GC_COLOR_WHITE);
 	mg_store(rt, &p->f[0], y);
-	assert_color(rt, x, GC_COLOR_GREY);
-	assert_color(rt, y, GC_COLOR_GREY);
-	assert_color(rt, p, GC_COLOR_WHITE); /* the barrier shades values, not the holder */
+	MGT_ASSERT_COLOR(rt, x, GC_COLOR_GREY);
+	MGT_ASSERT_COLOR(rt, y, GC_COLOR_GREY);
+	MGT_ASSERT_COLOR(rt, p, GC_COLOR_WHITE); /* the barrier shades values, not the holder */
 	/* Once the roots are scanned, only the old value. */
 	scan_roots(rt);
 	mg_store(rt, &p->f[1], x2);
-	assert_color(rt, x2, GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, x2, GC_COLOR_WHITE);
 	cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 	finish_cycle(rt);
 	mg_scope_leave(rt, &s);
@@ -250,26 +219,26 @@ Test(barrier, store_hybrid_before_roots_scanned_shades_both)
 Test(barrier, store_edge_cases)
 {
 	for (size_t m = 0; m < sizeof all_wb / sizeof all_wb[0]; m++) {
-		mg_runtime *rt = open_wb(all_wb[m], 1, 1);
+		mg_runtime *rt = mgt_open_wb(all_wb[m], 1, 1);
 		mg_scope s;
 		mg_scope_enter(rt, &s);
-		obj *p = new_obj(rt, 1);
+		mgt_obj *p = mgt_obj_new(rt, 1);
 		mg_root(rt, &p, "p");
-		obj *x = new_obj(rt, 2);
+		mgt_obj *x = mgt_obj_new(rt, 2);
 		mg_store(rt, &p->f[0], x);
-		obj *y = new_obj(rt, 3);
+		mgt_obj *y = mgt_obj_new(rt, 3);
 		mg_root(rt, &y, "y");
 		gc_test_begin_mark(rt);
 		scan_roots(rt);
-		obj *n = new_obj(rt, 4); /* black */
+		mgt_obj *n = mgt_obj_new(rt, 4); /* black */
 		mg_store(rt, &n->f[0], NULL);
 		mg_store(rt, &n->f[1], NULL);
-		assert_color(rt, x, GC_COLOR_WHITE);
+		MGT_ASSERT_COLOR(rt, x, GC_COLOR_WHITE);
 		mg_store(rt, &p->f[1], NULL); /* old NULL, new NULL */
-		assert_color(rt, x, GC_COLOR_WHITE);
+		MGT_ASSERT_COLOR(rt, x, GC_COLOR_WHITE);
 		mg_store(rt, &p->f[0], x);    /* same value: old and new are x */
 		gc_color want = all_wb[m] == MG_WB_NONE ? GC_COLOR_WHITE : GC_COLOR_GREY;
-		assert_color(rt, x, want);
+		MGT_ASSERT_COLOR(rt, x, want);
 		cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 		finish_cycle(rt);
 		mg_scope_leave(rt, &s);
@@ -283,35 +252,35 @@ Test(barrier, store_edge_cases)
  * mg_typed_copy(P <- Q): exactly the single-store rule, per field. */
 static void typed_copy_case(mg_barrier wb, gc_color old_after, gc_color new_after)
 {
-	mg_runtime *rt = open_wb(wb, 1, 1);
+	mg_runtime *rt = mgt_open_wb(wb, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *p = new_obj(rt, 1);
+	mgt_obj *p = mgt_obj_new(rt, 1);
 	mg_root(rt, &p, "p");
-	obj *x1 = new_obj(rt, 11);
+	mgt_obj *x1 = mgt_obj_new(rt, 11);
 	mg_store(rt, &p->f[0], x1);
-	obj *x2 = new_obj(rt, 12);
+	mgt_obj *x2 = mgt_obj_new(rt, 12);
 	mg_store(rt, &p->f[1], x2);
 	/* q is not a root when the cycle starts; rooted while it is built. */
 	mg_scope built;
 	mg_scope_enter(rt, &built);
-	obj *q = new_obj(rt, 2);
+	mgt_obj *q = mgt_obj_new(rt, 2);
 	mg_root(rt, &q, "q");
-	obj *y1 = new_obj(rt, 21);
+	mgt_obj *y1 = mgt_obj_new(rt, 21);
 	mg_store(rt, &q->f[0], y1);
-	obj *y2 = new_obj(rt, 22);
+	mgt_obj *y2 = mgt_obj_new(rt, 22);
 	mg_store(rt, &q->f[1], y2);
 	mg_scope_leave(rt, &built);
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
-	mg_typed_copy(rt, &pair_type, p->f, q->f, 1);
+	mg_typed_copy(rt, &mgt_pair_type, p->f, q->f, 1);
 	cr_assert_eq(p->f[0], y1);
 	cr_assert_eq(p->f[1], y2);
-	assert_color(rt, x1, old_after);
-	assert_color(rt, x2, old_after);
-	assert_color(rt, y1, new_after);
-	assert_color(rt, y2, new_after);
-	assert_color(rt, q, GC_COLOR_WHITE); /* the source is read, not shaded */
+	MGT_ASSERT_COLOR(rt, x1, old_after);
+	MGT_ASSERT_COLOR(rt, x2, old_after);
+	MGT_ASSERT_COLOR(rt, y1, new_after);
+	MGT_ASSERT_COLOR(rt, y2, new_after);
+	MGT_ASSERT_COLOR(rt, q, GC_COLOR_WHITE); /* the source is read, not shaded */
 	cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 	finish_cycle(rt);
 	cr_assert_eq(y1->v, 21);
@@ -339,24 +308,24 @@ Test(barrier, typed_copy_none)
 
 static void typed_clear_case(mg_barrier wb, gc_color old_after)
 {
-	mg_runtime *rt = open_wb(wb, 1, 1);
+	mg_runtime *rt = mgt_open_wb(wb, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *p = new_obj(rt, 1);
+	mgt_obj *p = mgt_obj_new(rt, 1);
 	mg_root(rt, &p, "p");
-	obj *x1 = new_obj(rt, 11);
+	mgt_obj *x1 = mgt_obj_new(rt, 11);
 	mg_store(rt, &p->f[0], x1);
-	obj *x2 = new_obj(rt, 12);
+	mgt_obj *x2 = mgt_obj_new(rt, 12);
 	mg_store(rt, &p->f[1], x2);
 	p->v = 77;
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
-	mg_typed_clear(rt, &pair_type, p->f, 1);
+	mg_typed_clear(rt, &mgt_pair_type, p->f, 1);
 	cr_assert_null(p->f[0]);
 	cr_assert_null(p->f[1]);
 	cr_assert_eq(p->v, 77, "cleared past the type's size");
-	assert_color(rt, x1, old_after);
-	assert_color(rt, x2, old_after);
+	MGT_ASSERT_COLOR(rt, x1, old_after);
+	MGT_ASSERT_COLOR(rt, x2, old_after);
 	cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 	finish_cycle(rt);
 	mg_scope_leave(rt, &s);
@@ -386,14 +355,14 @@ Test(barrier, typed_clear_none)
  * a1, a2, a3 and the new ones a0, a1, a2. */
 static void overlap_case(mg_barrier wb)
 {
-	mg_runtime *rt = open_wb(wb, 1, 1);
+	mg_runtime *rt = mgt_open_wb(wb, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj **arr = mg_alloc_array(rt, &mg_type_ptr, 4);
+	mgt_obj **arr = mg_alloc_array(rt, &mg_type_ptr, 4);
 	mg_root(rt, &arr, "arr"); /* before the next allocation (gcevery) */
-	obj *a[4];
+	mgt_obj *a[4];
 	for (int i = 0; i < 4; i++)
-		mg_store(rt, &arr[i], a[i] = new_obj(rt, i));
+		mg_store(rt, &arr[i], a[i] = mgt_obj_new(rt, i));
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
 	mg_typed_copy(rt, &mg_type_ptr, &arr[1], &arr[0], 3);
@@ -402,10 +371,10 @@ static void overlap_case(mg_barrier wb)
 	cr_assert_eq(arr[2], a[1]);
 	cr_assert_eq(arr[3], a[2]);
 	bool old = wb == MG_WB_HYBRID || wb == MG_WB_YUASA, new = wb == MG_WB_DIJKSTRA;
-	assert_color(rt, a[0], new ? GC_COLOR_GREY : GC_COLOR_WHITE);
-	assert_color(rt, a[1], old || new ? GC_COLOR_GREY : GC_COLOR_WHITE);
-	assert_color(rt, a[2], old || new ? GC_COLOR_GREY : GC_COLOR_WHITE);
-	assert_color(rt, a[3], old ? GC_COLOR_GREY : GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, a[0], new ? GC_COLOR_GREY : GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, a[1], old || new ? GC_COLOR_GREY : GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, a[2], old || new ? GC_COLOR_GREY : GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, a[3], old ? GC_COLOR_GREY : GC_COLOR_WHITE);
 	finish_cycle(rt);
 	mg_scope_leave(rt, &s);
 	mgt_close(rt);
@@ -419,20 +388,20 @@ Test(barrier, typed_copy_overlapping)
 
 Test(barrier, typed_copy_of_noscan_type_shades_nothing)
 {
-	mg_runtime *rt = open_wb(MG_WB_DIJKSTRA, 1, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_DIJKSTRA, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
 	int64_t *dst = mg_alloc_array(rt, &mg_type_int64, 2);
 	mg_root(rt, &dst, "dst");
-	obj *x = new_obj(rt, 1); /* unreferenced: the last allocation (gcevery) */
+	mgt_obj *x = mgt_obj_new(rt, 1); /* unreferenced: the last allocation (gcevery) */
 	int64_t src[2] = {(int64_t)(intptr_t)x, 5}; /* looks like a pointer, is an int */
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
 	mg_typed_copy(rt, &mg_type_int64, dst, src, 2);
 	cr_assert_eq(dst[1], 5);
-	assert_color(rt, x, GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, x, GC_COLOR_WHITE);
 	finish_cycle(rt);
-	assert_color(rt, x, GC_COLOR_FREE);
+	MGT_ASSERT_COLOR(rt, x, GC_COLOR_FREE);
 	mg_scope_leave(rt, &s);
 	mgt_close(rt);
 }
@@ -440,18 +409,18 @@ Test(barrier, typed_copy_of_noscan_type_shades_nothing)
 /* The barrier is off outside MARK: a store then shades nothing. */
 Test(barrier, off_outside_mark)
 {
-	mg_runtime *rt = open_wb(MG_WB_DIJKSTRA, 1, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_DIJKSTRA, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *p = new_obj(rt, 1), *x = new_obj(rt, 2);
+	mgt_obj *p = mgt_obj_new(rt, 1), *x = mgt_obj_new(rt, 2);
 	mg_root(rt, &p, "p");
 	mg_store(rt, &p->f[0], x);
-	assert_color(rt, x, GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, x, GC_COLOR_WHITE);
 	gc_test_begin_mark(rt);
 	finish_cycle(rt);
-	obj *y = new_obj(rt, 3);
+	mgt_obj *y = mgt_obj_new(rt, 3);
 	mg_store(rt, &p->f[1], y);
-	assert_color(rt, y, GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, y, GC_COLOR_WHITE);
 	mg_scope_leave(rt, &s);
 	mgt_close(rt);
 }
@@ -460,32 +429,32 @@ Test(barrier, off_outside_mark)
 
 Test(barrier, dijkstra_never_black_to_white)
 {
-	mg_runtime *rt = open_wb(MG_WB_DIJKSTRA, 1, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_DIJKSTRA, 1, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *g = new_obj(rt, 1);
+	mgt_obj *g = mgt_obj_new(rt, 1);
 	mg_root(rt, &g, "g");
-	obj *b = new_obj(rt, 2);
+	mgt_obj *b = mgt_obj_new(rt, 2);
 	mg_root(rt, &b, "b");
-	obj *w = new_obj(rt, 3);
+	mgt_obj *w = mgt_obj_new(rt, 3);
 	mg_store(rt, &g->f[0], w);
-	obj *w3 = new_obj(rt, 6); /* unreferenced: the last allocation (gcevery) */
+	mgt_obj *w3 = mgt_obj_new(rt, 6); /* unreferenced: the last allocation (gcevery) */
 	gc_test_begin_mark(rt);
 	gc_test_mark_step(rt, 1); /* scans b */
-	assert_color(rt, b, GC_COLOR_BLACK);
-	assert_color(rt, g, GC_COLOR_GREY);
-	assert_color(rt, w, GC_COLOR_WHITE);
+	MGT_ASSERT_COLOR(rt, b, GC_COLOR_BLACK);
+	MGT_ASSERT_COLOR(rt, g, GC_COLOR_GREY);
+	MGT_ASSERT_COLOR(rt, w, GC_COLOR_WHITE);
 	mg_store(rt, &b->f[0], w); /* black -> white: dijkstra shades w */
-	assert_color(rt, w, GC_COLOR_GREY);
+	MGT_ASSERT_COLOR(rt, w, GC_COLOR_GREY);
 	cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 	mg_store(rt, &g->f[0], NULL);
 	cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 	/* A new (black) object pointing at a white one: shaded too. */
-	obj *n = new_obj(rt, 5);
-	assert_color(rt, n, GC_COLOR_BLACK);
-	assert_color(rt, w3, GC_COLOR_WHITE);
+	mgt_obj *n = mgt_obj_new(rt, 5);
+	MGT_ASSERT_COLOR(rt, n, GC_COLOR_BLACK);
+	MGT_ASSERT_COLOR(rt, w3, GC_COLOR_WHITE);
 	mg_store(rt, &n->f[0], w3);
-	assert_color(rt, w3, GC_COLOR_GREY);
+	MGT_ASSERT_COLOR(rt, w3, GC_COLOR_GREY);
 	cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 	while (!gc_test_mark_step(rt, 8)) /* heapcheck=1 checks after every slice */
 		cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
@@ -500,13 +469,13 @@ Test(barrier, dijkstra_never_black_to_white)
 Test(color, close_mid_cycle)
 {
 	for (int stop = 0; stop < 3; stop++) {
-		mg_runtime *rt = open_wb(MG_WB_HYBRID, 1, 1);
+		mg_runtime *rt = mgt_open_wb(MG_WB_HYBRID, 1, 1);
 		mg_scope s;
 		mg_scope_enter(rt, &s);
-		obj *keep = new_obj(rt, 1);
+		mgt_obj *keep = mgt_obj_new(rt, 1);
 		mg_root(rt, &keep, "keep");
 		for (int i = 0; i < 3000; i++)
-			mg_store(rt, &keep->f[i % 2], new_obj(rt, i));
+			mg_store(rt, &keep->f[i % 2], mgt_obj_new(rt, i));
 		mg_alloc_bytes(rt, 100000);
 		gc_test_begin_mark(rt);
 		if (stop >= 1)

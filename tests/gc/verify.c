@@ -11,6 +11,7 @@
  * B's is added); wb=none does not.
  */
 #include "tests/support/mgt.h"
+#include "tests/support/mgt_obj.h"
 
 #include "gc/gc.h"
 #include "gc/gc_test.h"
@@ -20,34 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct obj {
-	struct obj *f[2];
-	int64_t v;
-} obj;
-static const mg_field obj_fields[] = {{0, "f0"}, {8, "f1"}};
-static const mg_type obj_type = {"obj", sizeof(obj), 8, obj_fields, 2, NULL, NULL};
 
-static mg_runtime *open_wb(mg_barrier wb, int heapcheck, int checkmark)
-{
-	mg_config c;
-	mgt_config(&c);
-	c.gogc = MG_GOGC_OFF;
-	c.wb = wb;
-	c.heapcheck = heapcheck;
-	c.checkmark = checkmark;
-	return mgt_open(&c);
-}
-
-static obj *new_obj(mg_runtime *rt, int64_t v)
-{
-	obj *o = mg_alloc(rt, &obj_type);
-	o->v = v;
-	return o;
-}
 
 typedef struct hide {
 	mg_scope s;
-	obj *g, *b, *c, *w;
+	mgt_obj *g, *b, *c, *w;
 } hide;
 
 /* Roots "g" then "b"; b -> c; g -> w.  Marks b and c black (b is scanned
@@ -58,13 +36,13 @@ static void do_hide(mg_runtime *rt, hide *h)
 	mg_scope_enter(rt, &h->s);
 	/* Each object reachable before the next allocation, which may
 	 * collect (gcevery). */
-	h->g = new_obj(rt, 1);
+	h->g = mgt_obj_new(rt, 1);
 	mg_root(rt, &h->g, "g");
-	h->b = new_obj(rt, 2);
+	h->b = mgt_obj_new(rt, 2);
 	mg_root(rt, &h->b, "b");
-	h->c = new_obj(rt, 3);
+	h->c = mgt_obj_new(rt, 3);
 	mg_store(rt, &h->b->f[0], h->c);
-	h->w = new_obj(rt, 4);
+	h->w = mgt_obj_new(rt, 4);
 	mg_store(rt, &h->g->f[0], h->w);
 	gc_test_begin_mark(rt);
 	gc_test_mark_step(rt, 1); /* b (and, for hybrid, the roots) */
@@ -91,7 +69,7 @@ static char *heap_check_report(mg_runtime *rt, int *violations)
 
 static void hide_is_prevented(mg_barrier wb)
 {
-	mg_runtime *rt = open_wb(wb, 1, 1);
+	mg_runtime *rt = mgt_open_wb(wb, 1, 1);
 	hide h;
 	do_hide(rt, &h);
 	cr_assert_neq(gc_test_color(rt, h.w), GC_COLOR_WHITE, "%s let w stay white", mg_barrier_name(wb));
@@ -101,7 +79,7 @@ static void hide_is_prevented(mg_barrier wb)
 	free(rep);
 	gc_test_finish_mark(rt); /* heapcheck after each slice, then checkmark */
 	gc_test_sweep_all(rt);
-	cr_assert_eq(mg_typeof(rt, h.w, NULL), &obj_type, "%s lost w", mg_barrier_name(wb));
+	cr_assert_eq(mg_typeof(rt, h.w, NULL), &mgt_obj_type, "%s lost w", mg_barrier_name(wb));
 	cr_assert_eq(h.w->v, 4);
 	mg_scope_leave(rt, &h.s);
 	mgt_close(rt);
@@ -122,7 +100,7 @@ Test(heapcheck, quiet_when_dijkstra_prevents_the_hide)
 
 Test(heapcheck, fires_on_hide_without_barrier)
 {
-	mg_runtime *rt = open_wb(MG_WB_NONE, 0, 0);
+	mg_runtime *rt = mgt_open_wb(MG_WB_NONE, 0, 0);
 	hide h;
 	do_hide(rt, &h);
 	int bad;
@@ -141,7 +119,7 @@ Test(heapcheck, fires_on_hide_without_barrier)
 /* The same hide with heapcheck=1: the next mark slice is fatal. */
 Test(heapcheck, fatal_after_slice_with_heapcheck_on)
 {
-	mg_runtime *rt = open_wb(MG_WB_NONE, 1, 0);
+	mg_runtime *rt = mgt_open_wb(MG_WB_NONE, 1, 0);
 	hide h;
 	do_hide(rt, &h);
 	mgt_capture_begin();
@@ -157,14 +135,14 @@ Test(heapcheck, fatal_after_slice_with_heapcheck_on)
  * to a white one is a violation even when a grey object also reaches it. */
 Test(heapcheck, strong_invariant_under_dijkstra)
 {
-	mg_runtime *rt = open_wb(MG_WB_DIJKSTRA, 0, 0);
+	mg_runtime *rt = mgt_open_wb(MG_WB_DIJKSTRA, 0, 0);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *g = new_obj(rt, 1);
+	mgt_obj *g = mgt_obj_new(rt, 1);
 	mg_root(rt, &g, "g"); /* rooted or linked before the next allocation (gcevery) */
-	obj *b = new_obj(rt, 2);
+	mgt_obj *b = mgt_obj_new(rt, 2);
 	mg_root(rt, &b, "b");
-	obj *w = new_obj(rt, 3);
+	mgt_obj *w = mgt_obj_new(rt, 3);
 	mg_store(rt, &g->f[0], w);
 	gc_test_begin_mark(rt);
 	gc_test_mark_step(rt, 1);
@@ -184,16 +162,16 @@ Test(heapcheck, strong_invariant_under_dijkstra)
 
 Test(heapcheck, weak_invariant_accepts_grey_protected_white)
 {
-	mg_runtime *rt = open_wb(MG_WB_YUASA, 0, 0);
+	mg_runtime *rt = mgt_open_wb(MG_WB_YUASA, 0, 0);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *g = new_obj(rt, 1);
+	mgt_obj *g = mgt_obj_new(rt, 1);
 	mg_root(rt, &g, "g"); /* rooted or linked before the next allocation (gcevery) */
-	obj *b = new_obj(rt, 2);
+	mgt_obj *b = mgt_obj_new(rt, 2);
 	mg_root(rt, &b, "b");
-	obj *m = new_obj(rt, 3);
+	mgt_obj *m = mgt_obj_new(rt, 3);
 	mg_store(rt, &g->f[0], m);
-	obj *w = new_obj(rt, 4);
+	mgt_obj *w = mgt_obj_new(rt, 4);
 	mg_store(rt, &m->f[0], w); /* g (grey) -> m (white) -> w (white) */
 	gc_test_begin_mark(rt);
 	gc_test_mark_step(rt, 1);
@@ -216,7 +194,7 @@ Test(heapcheck, weak_invariant_accepts_grey_protected_white)
 
 Test(checkmark, fires_on_hide_without_barrier)
 {
-	mg_runtime *rt = open_wb(MG_WB_NONE, 0, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_NONE, 0, 1);
 	hide h;
 	do_hide(rt, &h);
 	mgt_capture_begin();
@@ -239,13 +217,13 @@ Test(checkmark, fires_on_hide_without_barrier)
 /* Through a global root and an array: the path names both. */
 Test(checkmark, path_through_global_root_and_array)
 {
-	mg_runtime *rt = open_wb(MG_WB_NONE, 0, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_NONE, 0, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	static obj **garr;
-	obj *g = new_obj(rt, 1);
+	static mgt_obj **garr;
+	mgt_obj *g = mgt_obj_new(rt, 1);
 	mg_root(rt, &g, "g"); /* rooted or linked before the next allocation (gcevery) */
-	obj *w = new_obj(rt, 2);
+	mgt_obj *w = mgt_obj_new(rt, 2);
 	mg_store(rt, &g->f[1], w);
 	garr = mg_alloc_array(rt, &mg_type_ptr, 4);
 	mg_global_root(rt, &garr, "garr");
@@ -270,7 +248,7 @@ Test(checkmark, path_through_global_root_and_array)
 
 Test(checkmark, without_handler_exits_2, .exit_code = 2)
 {
-	mg_runtime *rt = open_wb(MG_WB_NONE, 0, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_NONE, 0, 1);
 	mg_set_failure_handler(rt, NULL, NULL);
 	hide h;
 	do_hide(rt, &h);
@@ -282,7 +260,7 @@ Test(checkmark, quiet_on_correct_cycles)
 {
 	static const mg_barrier wbs[] = {MG_WB_HYBRID, MG_WB_YUASA, MG_WB_DIJKSTRA};
 	for (size_t i = 0; i < 3; i++) {
-		mg_runtime *rt = open_wb(wbs[i], 1, 1);
+		mg_runtime *rt = mgt_open_wb(wbs[i], 1, 1);
 		hide h;
 		do_hide(rt, &h);
 		gc_test_finish_mark(rt);
@@ -298,7 +276,7 @@ Test(checkmark, quiet_on_correct_cycles)
 
 typedef struct freed {
 	mg_scope s;
-	obj *p, *x, *keep;
+	mgt_obj *p, *x, *keep;
 } freed;
 
 /* p (root) -> x; keep (root) shares x's span so the span stays in use. */
@@ -306,18 +284,18 @@ static void setup_freed(mg_runtime *rt, freed *f)
 {
 	mg_scope_enter(rt, &f->s);
 	/* Each object reachable before the next allocation (gcevery). */
-	f->p = new_obj(rt, 1);
+	f->p = mgt_obj_new(rt, 1);
 	mg_root(rt, &f->p, "p");
-	f->x = new_obj(rt, 2);
+	f->x = mgt_obj_new(rt, 2);
 	mg_store(rt, &f->p->f[0], f->x);
-	f->keep = new_obj(rt, 3);
+	f->keep = mgt_obj_new(rt, 3);
 	mg_root(rt, &f->keep, "keep");
 }
 
 /* Freed before the marker reaches it: the mark itself finds the pointer. */
 Test(freed_live, caught_by_the_mark)
 {
-	mg_runtime *rt = open_wb(MG_WB_HYBRID, 0, 0);
+	mg_runtime *rt = mgt_open_wb(MG_WB_HYBRID, 0, 0);
 	freed f;
 	setup_freed(rt, &f);
 	gc_test_free_object(rt, f.x);
@@ -336,7 +314,7 @@ Test(freed_live, caught_by_the_mark)
 /* Freed after it was marked: only checkmark's re-mark sees it. */
 Test(freed_live, caught_by_checkmark)
 {
-	mg_runtime *rt = open_wb(MG_WB_HYBRID, 0, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_HYBRID, 0, 1);
 	freed f;
 	setup_freed(rt, &f);
 	gc_test_begin_mark(rt);
@@ -362,7 +340,7 @@ Test(freed_live, caught_by_checkmark)
 
 Test(freed_live, caught_by_the_heap_check)
 {
-	mg_runtime *rt = open_wb(MG_WB_YUASA, 0, 0);
+	mg_runtime *rt = mgt_open_wb(MG_WB_YUASA, 0, 0);
 	freed f;
 	setup_freed(rt, &f);
 	gc_test_begin_mark(rt);
@@ -386,10 +364,10 @@ Test(freed_live, caught_by_the_heap_check)
  * catch it rather than treat it as a pointer outside the heap. */
 Test(freed_live, caught_after_its_span_was_returned)
 {
-	mg_runtime *rt = open_wb(MG_WB_HYBRID, 0, 1);
+	mg_runtime *rt = mgt_open_wb(MG_WB_HYBRID, 0, 1);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj **p = mg_alloc_array(rt, &mg_type_ptr, 1);
+	mgt_obj **p = mg_alloc_array(rt, &mg_type_ptr, 1);
 	mg_root(rt, &p, "p");
 	void *big = mg_alloc_bytes(rt, 100000);
 	mg_store(rt, &p[0], big);
@@ -412,9 +390,9 @@ Test(freed_live, caught_after_its_span_was_returned)
 
 Test(heapcheck, marked_and_free_slot)
 {
-	mg_runtime *rt = open_wb(MG_WB_HYBRID, 0, 0);
-	obj *a = new_obj(rt, 1);
-	obj *b = new_obj(rt, 2);
+	mg_runtime *rt = mgt_open_wb(MG_WB_HYBRID, 0, 0);
+	mgt_obj *a = mgt_obj_new(rt, 1);
+	mgt_obj *b = mgt_obj_new(rt, 2);
 	(void)b;
 	cr_assert_eq(gc_test_heap_check(rt, NULL), 0);
 	/* Corrupt the bitmaps directly: a mark bit on a free slot. */
@@ -435,12 +413,12 @@ Test(heapcheck, marked_and_free_slot)
 
 Test(heapcheck, grey_set_must_be_allocated_and_marked)
 {
-	mg_runtime *rt = open_wb(MG_WB_YUASA, 0, 0);
+	mg_runtime *rt = mgt_open_wb(MG_WB_YUASA, 0, 0);
 	mg_scope s;
 	mg_scope_enter(rt, &s);
-	obj *g = new_obj(rt, 1);
+	mgt_obj *g = mgt_obj_new(rt, 1);
 	mg_root(rt, &g, "g"); /* before the next allocation, which may collect (gcevery) */
-	obj *stray = new_obj(rt, 2);
+	mgt_obj *stray = mgt_obj_new(rt, 2);
 	gc_test_begin_mark(rt);
 	cr_assert_eq(gc_test_color(rt, g), GC_COLOR_GREY);
 	gc_push(rt, stray, 0); /* queued without being marked */

@@ -28,6 +28,7 @@ Test(config, defaults)
 	cr_assert_eq(c.heapdump, 0);
 	cr_assert_eq(c.mark_slice, 0);
 	cr_assert_eq(c.mapitercheck, 0);
+	cr_assert_eq(c.wbtrace, 0);
 	cr_assert_eq(c.backend, MG_BACKEND_MAPGC);
 	cr_assert_null(c.trace);
 	cr_assert_eq(c.ignore_env, false);
@@ -166,6 +167,9 @@ Test(config, debug_flags)
 	parse_ok(&c, "mapitercheck=1");
 	cr_assert_eq(c.mapitercheck, 1);
 	parse_bad_value("mapitercheck", "yes");
+	parse_ok(&c, "wbtrace=1");
+	cr_assert_eq(c.wbtrace, 1);
+	parse_bad_value("wbtrace", "2");
 	parse_bad_value("gccheckmark", "true");
 	parse_bad_value("heapcheck", "2");
 	parse_bad_value("gcstoptheworld", "on");

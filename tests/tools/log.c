@@ -249,13 +249,56 @@ Test(trace_log, long_lines)
 Test(trace_log, errors_keep_line_numbers)
 {
 	trace_log *log = tt_log_from_file("malformed.log");
-	static const uint64_t want[] = { 2, 3, 5, 7, 8, 9, 11, 13, 17, 18 };
+	static const uint64_t want[] = { 2, 3, 5, 7, 8, 9, 11, 13, 17, 19, 20 };
 	cr_assert_eq(log->nerrors, sizeof want / sizeof *want);
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++)
 		cr_assert_eq(log->errors[i].line, want[i], "error %zu", i);
 	/* the good lines around them are all there, the prefixed one too */
 	cr_assert_eq(log->ncycles, 4);
 	cr_assert_eq(log->cycles[3].gc.n, 9);
+	cr_assert_eq(log->nwbs, 1, "the good wb line, not the one without floating_kb");
+	cr_assert_eq(log->wbs[0].cycle, 3);
+	tt_log_free(log);
+}
+
+/* wb lines belong to their cycle (after its map line too), are summed per
+ * mode in first-seen order, and a mode counts the runs it appears in. */
+Test(trace_log, wb_lines_by_cycle_and_mode)
+{
+	static const char text[] =
+		"gc 1 @0.010s 1%: 0.1+2+0.1 ms clock, 0.1+1/0/0+0.1 ms cpu, 4->4->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 1 P\n"
+		"map 1 @0.010s: 0 maps, 0 growing (0 same-size), 0 iters: 0+0 buckets new+old, 0/0 evacuated, 0+0 overflow "
+		"new+old, 0 iter-only arrays 0 KB, tophash 0/0/0/0/0/0 full/emptyOne/emptyRest/evacX/evacY/evacEmpty\n"
+		"wb 1 @0.010s: mode=yuasa slow=10 shaded_old=4 shaded_new=0 buffered=0 flushes=0 rescan_kb=0 floating_kb=3\n"
+		"gc 2 @0.020s 1%: 0.1+2+0.1 ms clock, 0.1+1/0/0+0.1 ms cpu, 4->4->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 1 P\n"
+		"wb 2 @0.020s: mode=yuasa slow=20 shaded_old=5 shaded_new=0 buffered=0 flushes=0 rescan_kb=0 floating_kb=1\n"
+		"wb 2 @0.020s: mode=yuasa slow=99 shaded_old=0 shaded_new=0 buffered=0 flushes=0 rescan_kb=0 floating_kb=0\n"
+		"gc 1 @0.010s 1%: 0.1+2+0.1 ms clock, 0.1+1/0/0+0.1 ms cpu, 4->4->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 1 P\n"
+		"wb 1 @0.010s: mode=dijkstra slow=7 shaded_old=0 shaded_new=6 buffered=0 flushes=0 rescan_kb=2 floating_kb=0\n"
+		"gc 1 @0.010s 1%: 0.1+2+0.1 ms clock, 0.1+1/0/0+0.1 ms cpu, 4->4->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 1 P\n"
+		"wb 1 @0.010s: mode=yuasa slow=1 shaded_old=1 shaded_new=0 buffered=0 flushes=0 rescan_kb=0 floating_kb=0\n";
+	trace_log *log = tt_log_from_str(text);
+	cr_assert_eq(log->nerrors, 0, "%s", log->errors[0].msg);
+	cr_assert_eq(log->ncycles, 4);
+	cr_assert_eq(log->nwbs, 5);
+	cr_assert_eq(log->cycles[0].wb, 0);
+	cr_assert_eq(log->cycles[1].wb, 1);
+	cr_assert_eq(log->wbs[2].cycle, TRACE_NO_INDEX, "a second wb line for cycle 2 belongs to no cycle");
+	cr_assert_eq(log->cycles[2].wb, 3);
+	const trace_summary *s = &log->sum;
+	cr_assert_eq(s->wb_lines, 5);
+	cr_assert_eq(s->wb_matched, 4);
+	cr_assert_eq(s->wb_nmodes, 2);
+	cr_assert_str_eq(s->wb_modes[0].mode, "yuasa");
+	cr_assert_eq(s->wb_modes[0].lines, 4);
+	cr_assert_eq(s->wb_modes[0].runs, 2, "yuasa in runs 0 and 2");
+	cr_assert_eq(s->wb_modes[0].sum[TRACE_WB_slow], 10 + 20 + 99 + 1);
+	cr_assert_eq(s->wb_modes[0].sum[TRACE_WB_floating_bytes], 4);
+	cr_assert_str_eq(s->wb_modes[1].mode, "dijkstra");
+	cr_assert_eq(s->wb_modes[1].runs, 1);
+	cr_assert_eq(s->wb_modes[1].sum[TRACE_WB_rescan_bytes], 2);
+	cr_assert_eq(s->wb_total[TRACE_WB_slow], 137);
+	cr_assert_eq(s->wb_total[TRACE_WB_shaded_new], 6);
 	tt_log_free(log);
 }
 

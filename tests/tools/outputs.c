@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const samples[] = { "go119.log", "go16.log", "go15.log", "mapgc.log", "malformed.log" };
+static const char *const samples[] = { "go119.log", "go16.log", "go15.log", "mapgc.log", "wbtrace.log",
+	"malformed.log" };
 enum { NSAMPLES = sizeof samples / sizeof *samples };
 
 Test(trace_out, exact_numbers)
@@ -88,8 +89,10 @@ Test(trace_out, json_of_every_sample)
 		cr_assert_eq(tt_count(json, n, "],\"goal_mb\":"), log->ncycles);
 		cr_assert_eq(tt_count(json, n, ",\"procs\":"), log->ncycles);
 		cr_assert_eq(tt_count(json, n, ",\"forced\":true,") + tt_count(json, n, ",\"forced\":false,"), log->ncycles);
-		cr_assert_eq(tt_count(json, n, ",\"t_s\":"), log->ncycles + log->sum.map_matched);   /* maps have one */
+		/* maps and wb objects have one */
+		cr_assert_eq(tt_count(json, n, ",\"t_s\":"), log->ncycles + log->sum.map_matched + log->sum.wb_matched);
 		cr_assert_eq(tt_count(json, n, ",\"map\":{"), log->sum.map_matched);
+		cr_assert_eq(tt_count(json, n, ",\"wb\":{"), log->sum.wb_matched);
 		/* deterministic */
 		size_t n2;
 		char *again = tt_render(tt_w_json, log, samples[i], &n2);

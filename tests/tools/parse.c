@@ -133,6 +133,36 @@ Test(trace_parse, map_line)
 	cr_assert_str_eq(trace_map_field_name(TRACE_MAP_EVAC_OF), "evac_of");
 }
 
+/* The wb line of wbtrace=1, every key from the runtime's own list. */
+Test(trace_parse, wb_line)
+{
+	cr_assert_eq(parse("wb 7 @1.250s: mode=dijkstra slow=105202 shaded_old=0 shaded_new=6667 buffered=0 "
+	                   "flushes=0 rescan_kb=2 floating_kb=302"),
+	             TRACE_WB, "%s", rec.err);
+	const trace_wb *w = &rec.u.wb;
+	cr_assert_eq(w->n, 7);
+	cr_assert_eq(w->t_ns, 1250 * MS);
+	cr_assert_str_eq(w->mode, "dijkstra");
+	uint64_t want[TRACE_WB_FIELD_COUNT] = { 105202, 0, 6667, 0, 0, 2, 302 };
+	for (int f = 0; f < TRACE_WB_FIELD_COUNT; f++)
+		cr_assert_eq(w->v[f], want[f], "field %s", trace_wb_field_name((trace_wb_field)f));
+	cr_assert_str_eq(trace_wb_field_name(TRACE_WB_floating_bytes), "floating_kb");
+	cr_assert_str_eq(trace_wb_field_name(TRACE_WB_slow), "slow");
+	/* Any order; keys it does not know are passed over, whatever their value. */
+	cr_assert_eq(parse("wb 1 @0.001s: mode=yuasa floating_kb=9 future=x-1 slow=3 shaded_old=2 shaded_new=0 "
+	                   "buffered=0 flushes=0 rescan_kb=0 later=12"),
+	             TRACE_WB, "%s", rec.err);
+	cr_assert_eq(rec.u.wb.v[TRACE_WB_slow], 3);
+	cr_assert_eq(rec.u.wb.v[TRACE_WB_floating_bytes], 9);
+	/* After a prefix, like the others. */
+	cr_assert_eq(parse("12:00:01 app: wb 2 @0.002s: mode=hybrid slow=1 shaded_old=1 shaded_new=1 buffered=0 "
+	                   "flushes=0 rescan_kb=0 floating_kb=0"),
+	             TRACE_WB, "%s", rec.err);
+	cr_assert_eq(rec.offset, 14);
+	cr_assert_eq(parse("wb is not a record"), TRACE_NONE);
+	cr_assert_eq(parse("wbx 1 @0.1s: mode=x"), TRACE_NONE);
+}
+
 Test(trace_parse, mapev_line)
 {
 	const char *line = "mapev evacuate m#12 old=7 x=3 y=5 old_cells=cleared";
@@ -289,6 +319,18 @@ Test(trace_parse, malformed_messages)
 		{ "mapev aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa m#1", "event name longer than 31 bytes" },
 		{ "mapev e m#1 a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12 m=13 n=14 o=15 p=16 q=17",
 		  "more than 16 key=value pairs at column 84, found \"q=17\"" },
+		{ "wb 1 @0.1s mode=hybrid", "expected \"s: mode=\" at column 10" },
+		{ "wb 1 @0.1s: mode= slow=1", "expected the barrier mode at column 18" },
+		{ "wb 1 @0.1s: mode=abcdefghijklmnopq", "a mode name longer than 15 bytes at column 18" },
+		{ "wb 1 @0.1s: mode=yuasa slow=1 shaded_old=0 shaded_new=0 buffered=0 flushes=0 rescan_kb=0",
+		  "no floating_kb= in the wb line at column 89, found the end of the line" },
+		{ "wb 1 @0.1s: mode=yuasa slow=x", "expected slow (a number) at column 29" },
+		{ "wb 1 @0.1s: mode=yuasa slow=1x", "expected a blank after slow's value at column 30" },
+		{ "wb 1 @0.1s: mode=yuasa slow=1 slow=2", "slow= a second time at column 31" },
+		{ "wb 1 @0.1s: mode=yuasa =1", "expected key=value at column 24" },
+		{ "wb 1 @0.1s: mode=yuasa slow", "expected key=value at column 24" },
+		{ "wb 1 @0.1s: mode=yuasa! slow=1", "expected a blank before key=value at column 23" },
+		{ "wb 1 @0.1s: mode=yuasa slow=18446744073709551616", "slow is out of range at column 29" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		cr_assert_eq(parse(cases[i].line), TRACE_MALFORMED, "'%s' parsed", cases[i].line);

@@ -27,7 +27,8 @@ static size_t non_finite(const char *s, size_t n)
 	return c;
 }
 
-static const char *const samples[] = { "go119.log", "go16.log", "go15.log", "mapgc.log", "malformed.log" };
+static const char *const samples[] = { "go119.log", "go16.log", "go15.log", "mapgc.log", "wbtrace.log",
+	                                "malformed.log" };
 enum { NSAMPLES = sizeof samples / sizeof *samples };
 
 static size_t available_charts(const trace_log *log)
@@ -76,7 +77,8 @@ Test(trace_plot, html_of_every_sample)
 Test(trace_plot, map_charts_only_with_map_lines)
 {
 	trace_log *log = tt_log_from_file("mapgc.log");
-	cr_assert_eq(available_charts(log), TRACE_CHART_COUNT);
+	cr_assert_eq(available_charts(log), TRACE_CHART_COUNT - 1, "all but wb");
+	cr_assert(!trace_chart_available(log, TRACE_CHART_WB));
 	size_t n;
 	char *html = tt_render(tt_w_html, log, NULL, &n);
 	cr_assert_not_null(strstr(html, "id=\"evac\""));
@@ -89,6 +91,26 @@ Test(trace_plot, map_charts_only_with_map_lines)
 	cr_assert(!trace_chart_available(log, TRACE_CHART_EVAC));
 	cr_assert(!trace_chart_available(log, TRACE_CHART_ITER));
 	tt_log_free(log);
+}
+
+/* The wb chart with wb lines only; its series named, the modes in the tips. */
+Test(trace_plot, wb_chart_only_with_wb_lines)
+{
+	trace_log *log = tt_log_from_file("wbtrace.log");
+	cr_assert_eq(available_charts(log), TRACE_CHART_COUNT);
+	size_t n;
+	char *html = tt_render(tt_w_html, log, NULL, &n);
+	cr_assert_not_null(strstr(html, "id=\"wb\""));
+	cr_assert_not_null(strstr(html, "greyed by the deletion half (old values)"));
+	cr_assert_not_null(strstr(html, "floating garbage (right axis)"));
+	cr_assert_not_null(strstr(html, "mode=dijkstra slow="), "no tooltip names a mode");
+	cr_assert_not_null(strstr(html, "<pre>trace           test.log:"));
+	cr_assert_not_null(strstr(html, "wb figures"), "the summary has no wb table");
+	free(html);
+	tt_log_free(log);
+	trace_chart_id id;
+	cr_assert(trace_chart_find("wb", &id));
+	cr_assert_eq(id, TRACE_CHART_WB);
 }
 
 Test(trace_plot, standalone_svgs)
@@ -160,7 +182,7 @@ Test(trace_plot, reach_dir_hook)
 	touch(dir, "m1.svg");
 	touch(dir, ".hidden.svg");
 	html = tt_render(tt_w_html, log, dir, &n);
-	check_page("reach", html, n, TRACE_CHART_COUNT);
+	check_page("reach", html, n, available_charts(log));
 	cr_assert_not_null(strstr(html, "id=\"reach\""));
 	cr_assert_eq(tt_count(html, n, "<figure>"), 2);
 	char *a = strstr(html, "/m1.svg\"><img"), *b = strstr(html, "/m2%20b.svg\"><img");
@@ -234,6 +256,8 @@ Test(trace_plot, extreme_values)
 		"map 18446744073709551614 @0.000s: 18446744073709551615 maps, 18446744073709551615 growing (0 same-size), "
 		"0 iters: 0+0 buckets new+old, 0/0 evacuated, 0+0 overflow new+old, 0 iter-only arrays "
 		"18446744073709551615 KB, tophash 0/0/0/0/0/0 full/emptyOne/emptyRest/evacX/evacY/evacEmpty\n"
+		"wb 18446744073709551614 @18446744073.709s: mode=hybrid slow=18446744073709551615 shaded_old=0 "
+		"shaded_new=18446744073709551615 buffered=0 flushes=0 rescan_kb=0 floating_kb=18446744073709551615\n"
 		"gc 18446744073709551615 @18446744073.709s 99%: 0+0+0 ms clock, 0+0/0/0+0 ms cpu, "
 		"18446744073709551615->0->18446744073709551615 MB, 0 MB goal, 1 P\n";
 	trace_log *log = tt_log_from_str(text);

@@ -24,7 +24,8 @@ enum {
 	HTML_EVERY = 25,            /* inputs between HTML renderings */
 };
 
-static const char *const logs[] = { "go119.log", "go16.log", "go15.log", "mapgc.log", "malformed.log" };
+static const char *const logs[] = { "go119.log", "go16.log", "go15.log", "mapgc.log", "wbtrace.log",
+	"malformed.log" };
 enum { NLOGS = sizeof logs / sizeof *logs };
 
 /* Fragments that steer random input into the parsers' deeper states. */

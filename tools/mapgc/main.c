@@ -48,7 +48,8 @@ usage_full(FILE *out)
 	}
 	fputs("\n"
 	      "Environment: MAPGC_DEBUG (gctrace=1, maptrace=1|2, gccheckmark=1,\n"
-	      "gcstoptheworld=1, wb=MODE, seed=N, gcevery=N, failalloc=N, heapdump=N),\n"
+	      "gcstoptheworld=1, wb=MODE, wbtrace=1, seed=N, gcevery=N, failalloc=N,\n"
+	      "heapdump=N; wbtrace=1, the barrier study, re-marks the heap every cycle),\n"
 	      "MAPGC_GOGC and MAPGC_MEMLIMIT; command-line options override them.\n"
 	      "\n"
 	      "Exit status: 0 success, 1 failure, 2 usage error or fatal runtime error.\n",

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "stress_compare.h" /* --compare-barriers: stress_compare.h */
 #include "stress_soak.h"   /* --soak DURATION: stress_soak.h */
 
 static const stress_workload *const stress_workloads[] = {
@@ -59,6 +60,7 @@ typedef struct stress_opts {
 	bool help;
 	bool has_seed, has_ops, has_live, has_gogc, has_barrier;
 	bool has_soak;           /* --soak DURATION: rounds until the deadline */
+	bool compare;            /* --compare-barriers: one run per barrier and one stopped */
 	uint64_t soak_ns;
 	uint64_t seed, ops, live;
 	int gogc;
@@ -76,6 +78,8 @@ stress_usage(FILE *out, bool full)
 	      "                    [--barrier hybrid|yuasa|dijkstra|none]\n"
 	      "                    [--backend mapgc|boehm] [--trace-file PATH]\n"
 	      "                    [--stats-json PATH]\n"
+	      "       mapgc stress WORKLOAD --compare-barriers [--seed N] [--ops N] [--live N]\n"
+	      "                    [--gogc N|off] [--trace-file PATH]\n"
 	      "       mapgc stress --soak DURATION [--seed N] [WORKLOAD]\n", out);
 	if (!full)
 		return;
@@ -94,6 +98,13 @@ stress_usage(FILE *out, bool full)
 	      "  --backend NAME      collector: mapgc (default) or boehm (libgc)\n"
 	      "  --trace-file PATH   write gctrace/maptrace lines to PATH, not stderr\n"
 	      "  --stats-json PATH   also write the summary's figures to PATH as JSON\n"
+	      "  --compare-barriers  run the workload once per barrier (hybrid, yuasa,\n"
+	      "                      dijkstra) and once with gcstoptheworld=1, each in its\n"
+	      "                      own process with wbtrace=1, and print one row per run:\n"
+	      "                      wall time, longest pause and mark slice, GC CPU, what\n"
+	      "                      the barrier did and the checksum (all must agree, else\n"
+	      "                      exit 1); trace lines go to --trace-file, or to stderr\n"
+	      "                      when MAPGC_DEBUG asks for gctrace, maptrace or wbtrace\n"
 	      "  --soak DURATION     until DURATION (30s, 10m, 1h) has passed, run rounds\n"
 	      "                      rotating workloads (or just WORKLOAD), seeds, barriers,\n"
 	      "                      GOGC and mark slices with gccheckmark=1, each checked\n"
@@ -184,6 +195,7 @@ stress_list(FILE *out)
 	X(BACKEND, "--backend", true) \
 	X(TRACE_FILE, "--trace-file", true) \
 	X(STATS_JSON, "--stats-json", true) \
+	X(COMPARE, "--compare-barriers", false) \
 	X(SOAK, "--soak", true)
 
 typedef enum stress_option {
@@ -253,6 +265,9 @@ stress_apply_option(stress_opts *o, stress_option opt, const char *v)
 		if (*v == '\0')
 			return stress_usage_error("empty --stats-json");
 		o->stats_json = v;
+		break;
+	case STRESS_OPT_COMPARE:
+		o->compare = true;
 		break;
 	case STRESS_OPT_SOAK:
 		if (!stress_parse_duration(v, &o->soak_ns))
@@ -324,12 +339,19 @@ stress_parse(int argc, char **argv, stress_opts *o)
 	if (o->has_soak) {
 		/* The soak chooses everything but the seed (and the workload). */
 		if (o->has_ops || o->has_live || o->has_gogc || o->has_barrier || o->trace_file != NULL ||
-		    o->stats_json != NULL || o->backend != MG_BACKEND_MAPGC)
+		    o->stats_json != NULL || o->backend != MG_BACKEND_MAPGC || o->compare)
 			return stress_usage_error("--soak takes only --seed and an optional workload");
 		return -1;
 	}
 	if (o->workload == NULL)
 		return stress_usage_error("no workload given (see --list)");
+	/* The comparison chooses the barrier and the collector of each run. */
+	if (o->compare && o->has_barrier)
+		return stress_usage_error("--compare-barriers runs every barrier: it takes no --barrier");
+	if (o->compare && o->backend != MG_BACKEND_MAPGC)
+		return stress_usage_error("--compare-barriers compares mapgc's barriers: it takes no --backend boehm");
+	if (o->compare && o->stats_json != NULL)
+		return stress_usage_error("--compare-barriers prints a table: it takes no --stats-json");
 	return -1;
 }
 
@@ -441,11 +463,15 @@ stress_write_stats_json(const char *path, const stress_workload *w, const stress
 	X(cycles) X(forced_cycles) X(pause_total_ns) X(pause_max_ns) X(mark_slice_max_ns) \
 	X(mark_slices) X(heap_inuse) X(heap_marked) X(heap_goal) X(heap_trigger) X(heap_mapped) \
 	X(heap_released) X(gc_cpu_ns) X(assist_cpu_ns) X(background_cpu_ns) X(total_alloc) \
-	X(total_objects) X(freed_objects) X(os_requests) X(mark_slice_max_cpu_ns)
+	X(total_objects) X(freed_objects) X(os_requests) X(mark_slice_max_cpu_ns) \
+	X(wbtrace_wall_ns) X(wbtrace_cpu_ns)
 #define STRESS_X_FIELD(name) fprintf(f, ", \"" #name "\": %" PRIu64, (uint64_t)st->name);
 	STRESS_STATS_FIELDS(STRESS_X_FIELD)
 #undef STRESS_X_FIELD
 #undef STRESS_STATS_FIELDS
+#define STRESS_X_WB(field, key, shift, what) fprintf(f, ", \"wb_" #field "\": %" PRIu64, st->wb.field);
+	MG_WBSTATS_LIST(STRESS_X_WB)
+#undef STRESS_X_WB
 	fprintf(f, "}\n");
 	return fclose(f) == 0;
 }
@@ -501,50 +527,73 @@ stress_main(int argc, char **argv)
 	printf("seed %" PRIu64 "\n", p.seed);
 	fflush(stdout);
 
-	mg_runtime *rt = mg_open(&cfg);
+	stress_outcome run;
+	if (o.compare)
+		status = stress_compare(w, &p, &cfg, trace != NULL || stress_trace_asked(&cfg));
+	else
+		stress_run_once(w, &p, &cfg, &run);
+	if (trace != NULL && fclose(trace) != 0) {
+		cli_error("stress", "writing trace file '%s': %s", o.trace_file, strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	if (o.compare)
+		return status;
+
+	stress_summary(w, &p, &run.used, &run.res, &run.st, run.wall_ns, run.cpu_ns);
+	if (o.stats_json != NULL
+	    && !stress_write_stats_json(o.stats_json, w, &p, &run.used, &run.res, &run.st, run.wall_ns, run.cpu_ns)) {
+		cli_error("stress", "cannot write stats file '%s': %s", o.stats_json, strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	return stress_result_line(w, &p, run.res.checksum);
+}
+
+int
+stress_result_line(const stress_workload *w, const stress_params *p, uint64_t checksum)
+{
+	printf("result %s seed=%" PRIu64 " ops=%" PRIu64 " checksum=%016" PRIx64 "\n",
+		w->name, p->seed, p->ops, checksum);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return CLI_EXIT_FAIL;
+	return CLI_EXIT_OK;
+}
+
+bool
+stress_trace_asked(const mg_config *cfg)
+{
+	return cfg->gctrace || cfg->maptrace || cfg->wbtrace;
+}
+
+void
+stress_run_once(const stress_workload *w, const stress_params *p, const mg_config *cfg, stress_outcome *out)
+{
+	mg_runtime *rt = mg_open(cfg);
 	static stress_escape escape;   /* static: untouched by longjmp */
 	mg_set_failure_handler(rt, stress_on_failure, &escape);
 	if (setjmp(escape.jb) != 0) {
 		char gogc[16];
-		stress_gogc_text(gogc, sizeof gogc, cfg.gogc);
+		stress_gogc_text(gogc, sizeof gogc, cfg->gogc);
 		fflush(stdout);
 		fprintf(stderr, "mapgc stress: %s %s with seed %" PRIu64 "; to repeat, with the same"
 			" MAPGC_DEBUG: mapgc stress %s --seed %" PRIu64 " --ops %" PRIu64
 			" --live %" PRIu64 " --gogc %s --barrier %s%s\n",
-			w->name, escape.kind == MG_PANIC ? "panicked" : "failed", p.seed,
-			w->name, p.seed, p.ops, p.live, gogc, mg_barrier_name(cfg.wb),
-			cfg.backend == MG_BACKEND_BOEHM ? " --backend boehm" : "");
-		if (trace != NULL)
-			fflush(trace);
+			w->name, escape.kind == MG_PANIC ? "panicked" : "failed", p->seed,
+			w->name, p->seed, p->ops, p->live, gogc, mg_barrier_name(cfg->wb),
+			cfg->backend == MG_BACKEND_BOEHM ? " --backend boehm" : "");
+		if (cfg->trace != NULL)
+			fflush(cfg->trace);
 		_Exit(CLI_EXIT_USAGE);   /* 2, as for an unhandled fatal error */
 	}
 
 	uint64_t wall0 = stress_now_ns(CLOCK_MONOTONIC);
 	uint64_t cpu0 = stress_now_ns(CLOCK_PROCESS_CPUTIME_ID);
-	stress_progress_attach(rt, w->name, p.ops);
-	stress_result res = w->run(rt, &p);
+	stress_progress_attach(rt, w->name, p->ops);
+	out->res = w->run(rt, p);
 	stress_progress_detach(rt);
-	uint64_t wall_ns = stress_now_ns(CLOCK_MONOTONIC) - wall0;
-	uint64_t cpu_ns = stress_now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+	out->wall_ns = stress_now_ns(CLOCK_MONOTONIC) - wall0;
+	out->cpu_ns = stress_now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 
-	mg_stats st;
-	mg_read_stats(rt, &st);
-	mg_config used = *mg_runtime_config(rt);
+	mg_read_stats(rt, &out->st);
+	out->used = *mg_runtime_config(rt);
 	mg_close(rt);
-	if (trace != NULL && fclose(trace) != 0) {
-		cli_error("stress", "writing trace file '%s': %s", o.trace_file, strerror(errno));
-		return CLI_EXIT_FAIL;
-	}
-
-	stress_summary(w, &p, &used, &res, &st, wall_ns, cpu_ns);
-	if (o.stats_json != NULL
-	    && !stress_write_stats_json(o.stats_json, w, &p, &used, &res, &st, wall_ns, cpu_ns)) {
-		cli_error("stress", "cannot write stats file '%s': %s", o.stats_json, strerror(errno));
-		return CLI_EXIT_FAIL;
-	}
-	printf("result %s seed=%" PRIu64 " ops=%" PRIu64 " checksum=%016" PRIx64 "\n",
-		w->name, p.seed, p.ops, res.checksum);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return CLI_EXIT_FAIL;
-	return CLI_EXIT_OK;
 }

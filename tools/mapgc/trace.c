@@ -65,9 +65,10 @@ trace_usage(FILE *out, bool full)
 	fputs("\n"
 	      "Read a gctrace log (Go 1.5, Go 1.6-1.18, Go 1.19+ or mapgc's own, with or\n"
 	      "without \" (forced)\"; Go's \"GC forced\" marks the next cycle forced) and\n"
-	      "mapgc's maptrace lines (map N …, mapev …); other lines are passed over.\n"
-	      "A line that starts like a trace line (\"gc \" and a number, \"map \" and a\n"
-	      "number, \"mapev \") but does not parse is reported as\n"
+	      "mapgc's maptrace lines (map N …, mapev …) and wbtrace lines (wb N …,\n"
+	      "summed per barrier mode); other lines are passed over.\n"
+	      "A line that starts like a trace line (\"gc \" and a number, \"map \" or\n"
+	      "\"wb \" and a number, \"mapev \") but does not parse is reported as\n"
 	      "  mapgc trace: line N: WHAT\n"
 	      "and the command exits 1 after processing the rest.\n"
 	      "\n"
@@ -266,7 +267,8 @@ trace_write(const trace_opts *o, const trace_log *log, const char *name, FILE *o
 			if (!trace_chart_available(log, o->svg)) {
 				cli_error("trace", "'%s' has no %s: no %s chart", o->input,
 				          o->svg == TRACE_CHART_EVAC || o->svg == TRACE_CHART_ITER
-				          ? "map lines (MAPGC_DEBUG=maptrace=1)" : "gc lines",
+				          ? "map lines (MAPGC_DEBUG=maptrace=1)"
+				          : o->svg == TRACE_CHART_WB ? "wb lines (MAPGC_DEBUG=wbtrace=1)" : "gc lines",
 				          trace_chart_name(o->svg));
 				*complete = false;
 				return CLI_EXIT_FAIL;
@@ -327,8 +329,8 @@ trace_main(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	const char *name = trace_display_name(o.input);
-	if (log->ncycles == 0 && log->nmaps == 0 && log->nerrors == 0)
-		cli_error("trace", "no gc or map lines in '%s'", o.input);
+	if (log->ncycles == 0 && log->nmaps == 0 && log->nwbs == 0 && log->nerrors == 0)
+		cli_error("trace", "no gc, map or wb lines in '%s'", o.input);
 
 	FILE *out = stdout;
 	if (o.output != NULL && (out = fopen(o.output, "w")) == NULL) {

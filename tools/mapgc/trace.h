@@ -28,7 +28,11 @@
  * line, run, format, cpu_pct, forced_by, clock_ms{phase}, cpu_ms{phase},
  * stw_ms, end_s, gc_cpu_ms, mark_cpu_ms, stacks_mb and globals_mb (go1.19),
  * interval_cpu_pct, mark_rate_mb_s, events{type: count} when the cycle
- * had any, map{…} when a map line follows], "summary", "events",
+ * had any, map{…} when a map line follows, wb{n, t_s, mode, and every key of
+ * the wb line} when a wb line follows], "summary" (with wb_lines,
+ * wb_lines_matched, wb_other_mode_lines, wb_total{key: sum} and
+ * wb_modes[{mode, lines, runs, key: sum}] only when the log has wb lines),
+ * "events",
  * "error_count", "errors": [{line, message}, the first TRACE_MAX_ERRORS_KEPT]}.
  * Numbers read from the input are printed exactly (times as decimal ms or
  * s); derived ratios with three decimals, null when undefined.
@@ -72,7 +76,8 @@ void trace_xml_text(FILE *out, const char *s, size_t len);
 	X(PAUSES, "pauses", "Stop-the-world pauses per cycle") \
 	X(CPU, "cpu", "GC CPU share over time") \
 	X(EVAC, "evac", "Map evacuation progress") \
-	X(ITER, "iter", "Iterator-held map memory")
+	X(ITER, "iter", "Iterator-held map memory") \
+	X(WB, "wb", "Write barrier per cycle")
 
 typedef enum trace_chart_id {
 #define TRACE_X_ENUM(id, name, title) TRACE_CHART_##id,
@@ -84,7 +89,8 @@ typedef enum trace_chart_id {
 const char *trace_chart_name(trace_chart_id id);
 /* By name; false if there is no such chart. */
 bool trace_chart_find(const char *name, trace_chart_id *id);
-/* Whether the trace has data for the chart (evac and iter need map lines). */
+/* Whether the trace has data for the chart (evac and iter need map lines,
+ * wb needs wb lines). */
 bool trace_chart_available(const trace_log *log, trace_chart_id id);
 
 /* One chart as a standalone SVG document.  Returns 0, or an errno (ENOMEM). */

@@ -4,6 +4,7 @@
  */
 #include "trace_log.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ trace_log_free(trace_log *log)
 {
 	free(log->cycles);
 	free(log->maps);
+	free(log->wbs);
 	memset(log, 0, sizeof *log);
 }
 
@@ -91,9 +93,26 @@ add_cycle(trace_log *log, const trace_line *line, const trace_gc *g, char *msg, 
 		c->gc.forced = true;
 	log->pending_sysmon = false;
 	c->map = TRACE_NO_INDEX;
+	c->wb = TRACE_NO_INDEX;
 	memcpy(c->events, log->pending_events, sizeof c->events);
 	memset(log->pending_events, 0, sizeof log->pending_events);
 	return true;
+}
+
+/* The cycle a map or wb line of cycle n belongs to: the last gc line's,
+ * when it has that number and no such line yet (its size_t at offset,
+ * trace_cycle.map or .wb, is then set to index).  TRACE_NO_INDEX if none. */
+static size_t
+claim_cycle(trace_log *log, uint64_t n, size_t offset, size_t index)
+{
+	if (log->ncycles == 0)
+		return TRACE_NO_INDEX;
+	trace_cycle *c = &log->cycles[log->ncycles - 1];
+	size_t *slot = (size_t *)((char *)c + offset);
+	if (c->gc.n != n || *slot != TRACE_NO_INDEX)
+		return TRACE_NO_INDEX;
+	*slot = index;
+	return log->ncycles - 1;
 }
 
 static bool
@@ -102,18 +121,26 @@ add_map(trace_log *log, const trace_line *line, const trace_map *m, char *msg, s
 	if (!grow_for_one((void **)&log->maps, &log->capmaps, log->nmaps, sizeof *log->maps))
 		return drop_record(log, msg, msgsize, log->nmaps);
 	trace_map_rec *r = &log->maps[log->nmaps];
-	r->m = *m;
-	r->line = line->no;
-	r->run = log->run;
-	r->cycle = TRACE_NO_INDEX;
-	if (log->ncycles > 0) {
-		trace_cycle *c = &log->cycles[log->ncycles - 1];
-		if (c->gc.n == m->n && c->map == TRACE_NO_INDEX) {
-			c->map = log->nmaps;
-			r->cycle = log->ncycles - 1;
-		}
-	}
+	*r = (trace_map_rec){ *m, line->no, log->run, TRACE_NO_INDEX };
+	r->cycle = claim_cycle(log, m->n, offsetof(trace_cycle, map), log->nmaps);
 	log->nmaps++;
+	return true;
+}
+
+static bool
+add_wb(trace_log *log, const trace_line *line, const trace_wb *w, char *msg, size_t msgsize)
+{
+	if (!grow_for_one((void **)&log->wbs, &log->capwbs, log->nwbs, sizeof *log->wbs))
+		return drop_record(log, msg, msgsize, log->nwbs);
+	/* Before the first gc line (a log of wbtrace=1 without gctrace) no gc
+	 * line starts runs: there the wb line's own number falling back does,
+	 * counted apart so that the cycles' runs still start at 0. */
+	if (log->ncycles == 0 && log->nwbs > 0 && w->n <= log->wbs[log->nwbs - 1].w.n)
+		log->wb_run++;
+	trace_wb_rec *r = &log->wbs[log->nwbs];
+	*r = (trace_wb_rec){ *w, line->no, log->ncycles == 0 ? log->wb_run : log->run, TRACE_NO_INDEX };
+	r->cycle = claim_cycle(log, w->n, offsetof(trace_cycle, wb), log->nwbs);
+	log->nwbs++;
 	return true;
 }
 
@@ -232,6 +259,9 @@ trace_log_feed(trace_log *log, const trace_line *line, char *msg, size_t msgsize
 		break;
 	case TRACE_MAPEV:
 		add_event(log, line->p, &rec.u.ev);
+		break;
+	case TRACE_WB:
+		ok = add_wb(log, line, &rec.u.wb, msg, msgsize);
 		break;
 	}
 	if (!ok)
@@ -464,6 +494,41 @@ summarize_maps(trace_log *log)
 	}
 }
 
+/* Per mode, in first-seen order, and in all (sums saturate). */
+static void
+summarize_wb(trace_log *log)
+{
+	trace_summary *s = &log->sum;
+	s->wb_lines = log->nwbs;
+	for (size_t i = 0; i < log->nwbs; i++) {
+		const trace_wb_rec *r = &log->wbs[i];
+		if (i == 0 || r->run != log->wbs[i - 1].run)
+			s->wb_runs++;
+		if (r->cycle != TRACE_NO_INDEX)
+			s->wb_matched++;
+		for (int f = 0; f < TRACE_WB_FIELD_COUNT; f++)
+			s->wb_total[f] = sat_add(s->wb_total[f], r->w.v[f]);
+		size_t k = 0;
+		while (k < s->wb_nmodes && strcmp(s->wb_modes[k].mode, r->w.mode) != 0)
+			k++;
+		if (k == s->wb_nmodes) {
+			if (k == TRACE_WB_MAX_MODES) {
+				s->wb_other_lines++;
+				continue;
+			}
+			memcpy(s->wb_modes[k].mode, r->w.mode, sizeof r->w.mode);
+			s->wb_nmodes++;
+		}
+		trace_wb_mode *m = &s->wb_modes[k];
+		if (m->lines == 0 || m->last_run != r->run)
+			m->runs++;
+		m->last_run = r->run;
+		m->lines++;
+		for (int f = 0; f < TRACE_WB_FIELD_COUNT; f++)
+			m->sum[f] = sat_add(m->sum[f], r->w.v[f]);
+	}
+}
+
 void
 trace_log_finish(trace_log *log)
 {
@@ -476,6 +541,7 @@ trace_log_finish(trace_log *log)
 	for (int e = 0; e < TRACE_EVENT_COUNT; e++)
 		log->ev.after_last_gc += log->pending_events[e];
 	summarize_maps(log);
+	summarize_wb(log);
 
 	size_t n = log->ncycles;
 	s->cycles = n;

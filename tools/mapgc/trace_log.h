@@ -10,6 +10,9 @@
  *  - a map line belongs to the gc line just before it when it has the same
  *    cycle number and that cycle has no map line yet (mapgc prints it right
  *    after its gc line); otherwise it is counted but belongs to no cycle;
+ *    a wb line likewise (mapgc prints it after the gc and map lines);
+ *    before the first gc line (wbtrace=1 without gctrace), a wb line's
+ *    number that does not increase starts a run of wb lines;
  *  - a Go "GC forced" line marks the next gc line forced (forced_by sysmon);
  *  - mapev events are tallied by type, and per cycle: the events printed
  *    since the previous gc line are the cycle's;
@@ -41,7 +44,7 @@
  *    It counts stop-the-world time only, not assists or mark workers.
  *
  * Memory: records grow with the input, up to TRACE_MAX_RECORDS gc lines
- * and as many map lines (then the rest are counted, reported once, and not
+ * and as many map lines and wb lines (then the rest are counted, reported once, and not
  * kept); event tallies are fixed-size.  Running out of memory is not a
  * limit of the same kind: the records or figures it loses would be missing
  * from a report that looks complete, so it sets out_of_memory and the
@@ -92,6 +95,7 @@ typedef struct trace_cycle {
 	uint32_t run;                         /* from 0; see the essay */
 	trace_forced_by forced_by;
 	size_t map;                           /* index in trace_log.maps, or TRACE_NO_INDEX */
+	size_t wb;                            /* index in trace_log.wbs, or TRACE_NO_INDEX */
 	uint32_t events[TRACE_EVENT_COUNT];   /* mapev lines since the previous gc line */
 	/* Derived by trace_log_finish: */
 	uint64_t stw_ns;                      /* sweep termination + mark termination clock */
@@ -110,6 +114,25 @@ typedef struct trace_map_rec {
 	uint32_t run;
 	size_t cycle;                         /* its cycle, or TRACE_NO_INDEX */
 } trace_map_rec;
+
+typedef struct trace_wb_rec {
+	trace_wb w;
+	uint64_t line;
+	uint32_t run;
+	size_t cycle;                         /* its cycle, or TRACE_NO_INDEX */
+} trace_wb_rec;
+
+/* Barrier modes summarised separately, in first-seen order; lines of
+ * modes beyond these are in the totals only. */
+#define TRACE_WB_MAX_MODES 8
+
+typedef struct trace_wb_mode {
+	char mode[TRACE_WB_MODE_MAX + 1];
+	size_t lines;
+	uint32_t runs;                        /* runs with a line of this mode */
+	uint32_t last_run;                    /* (for counting runs) */
+	uint64_t sum[TRACE_WB_FIELD_COUNT];   /* summed as printed: the _kb keys in KiB */
+} trace_wb_mode;
 
 typedef struct trace_events {
 	uint64_t total;
@@ -158,6 +181,13 @@ typedef struct trace_summary {
 	size_t map_lines, map_matched, map_growing_cycles;
 	uint64_t map_first[TRACE_MAP_FIELD_COUNT], map_last[TRACE_MAP_FIELD_COUNT],
 		map_max[TRACE_MAP_FIELD_COUNT];
+	/* wb lines */
+	size_t wb_lines, wb_matched;
+	uint32_t wb_runs;                     /* runs with wb lines */
+	trace_wb_mode wb_modes[TRACE_WB_MAX_MODES];
+	size_t wb_nmodes;
+	size_t wb_other_lines;                /* of modes beyond TRACE_WB_MAX_MODES */
+	uint64_t wb_total[TRACE_WB_FIELD_COUNT];
 } trace_summary;
 
 typedef struct trace_error {
@@ -170,6 +200,8 @@ typedef struct trace_log {
 	size_t ncycles, capcycles;
 	trace_map_rec *maps;
 	size_t nmaps, capmaps;
+	trace_wb_rec *wbs;
+	size_t nwbs, capwbs;
 	trace_events ev;
 	uint64_t lines;                       /* input lines */
 	uint64_t skipped;                     /* lines that are not trace lines */
@@ -182,6 +214,7 @@ typedef struct trace_log {
 	bool pending_sysmon;
 	uint32_t pending_events[TRACE_EVENT_COUNT];
 	uint32_t run;
+	uint32_t wb_run;                      /* runs of wb lines before the first gc line */
 	bool limit_reported;
 	/* trace_log_finish */
 	trace_summary sum;
@@ -207,6 +240,17 @@ void trace_log_finish(trace_log *log);
 static inline bool trace_log_has_maps(const trace_log *log)
 {
 	return log->nmaps > 0;
+}
+
+static inline bool trace_log_has_wb(const trace_log *log)
+{
+	return log->nwbs > 0;
+}
+
+/* Cycle c's wb record, or NULL. */
+static inline const trace_wb *trace_cycle_wb(const trace_log *log, const trace_cycle *c)
+{
+	return c->wb == TRACE_NO_INDEX ? NULL : &log->wbs[c->wb].w;
 }
 
 /* Cycle i's map record, or NULL. */

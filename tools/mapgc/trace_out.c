@@ -183,6 +183,34 @@ summary_maps(FILE *out, const trace_log *log)
 		        trace_map_field_desc((trace_map_field)f), s->map_first[f], s->map_last[f], s->map_max[f]);
 }
 
+/* One row of the wb table: lines and runs, then every field's sum. */
+static void
+summary_wb_row(FILE *out, const char *mode, size_t lines, uint32_t runs, const uint64_t *sum)
+{
+	fprintf(out, "%-15s %-10s %6zu %5" PRIu32, "", mode, lines, runs);
+	for (int f = 0; f < TRACE_WB_FIELD_COUNT; f++)
+		fprintf(out, " %11" PRIu64, sum[f]);
+	fputc('\n', out);
+}
+
+static void
+summary_wb(FILE *out, const trace_log *log)
+{
+	const trace_summary *s = &log->sum;
+	fprintf(out, LABEL "%zu (%zu right after their gc line), %zu barrier mode%s; sums per mode\n", "wb lines",
+	        s->wb_lines, s->wb_matched, s->wb_nmodes, s->wb_nmodes == 1 ? "" : "s");
+	fprintf(out, "%-15s %-10s %6s %5s", "wb figures", "mode", "lines", "runs");
+	for (int f = 0; f < TRACE_WB_FIELD_COUNT; f++)
+		fprintf(out, " %11s", trace_wb_field_name((trace_wb_field)f));
+	fputc('\n', out);
+	for (size_t k = 0; k < s->wb_nmodes; k++)
+		summary_wb_row(out, s->wb_modes[k].mode, s->wb_modes[k].lines, s->wb_modes[k].runs, s->wb_modes[k].sum);
+	summary_wb_row(out, "total", s->wb_lines, s->wb_runs, s->wb_total);
+	if (s->wb_other_lines)
+		fprintf(out, LABEL "%zu lines of modes beyond the first %d are in the total only\n", "", s->wb_other_lines,
+		        TRACE_WB_MAX_MODES);
+}
+
 static void
 summary_events(FILE *out, const trace_log *log)
 {
@@ -275,6 +303,8 @@ trace_write_summary(FILE *out, const trace_log *log, const char *name)
 	}
 	if (trace_log_has_maps(log))
 		summary_maps(out, log);
+	if (trace_log_has_wb(log))
+		summary_wb(out, log);
 	if (log->ev.total > 0)
 		summary_events(out, log);
 }
@@ -495,15 +525,41 @@ json_ratio(FILE *out, bool *first, const char *key, double v)
 		fprintf(out, "%.3f", v);
 }
 
+/* The start of a map or wb line's object: its cycle number and time. */
+static void
+json_line_open(FILE *out, bool *first, uint64_t n, uint64_t t_ns)
+{
+	fputc('{', out);
+	json_u64(out, first, "n", n);
+	json_s(out, first, "t_s", t_ns);
+}
+
 static void
 json_cycle_map(FILE *out, const trace_map *m)
 {
 	bool first = true;
-	fputc('{', out);
-	json_u64(out, &first, "n", m->n);
-	json_s(out, &first, "t_s", m->t_ns);
+	json_line_open(out, &first, m->n, m->t_ns);
 	for (int f = 0; f < TRACE_MAP_FIELD_COUNT; f++)
 		json_u64(out, &first, trace_map_field_name((trace_map_field)f), m->v[f]);
+	fputc('}', out);
+}
+
+/* The wb fields under their line keys. */
+static void
+json_wb_fields(FILE *out, bool *first, const uint64_t *v)
+{
+	for (int f = 0; f < TRACE_WB_FIELD_COUNT; f++)
+		json_u64(out, first, trace_wb_field_name((trace_wb_field)f), v[f]);
+}
+
+static void
+json_cycle_wb(FILE *out, const trace_wb *w)
+{
+	bool first = true;
+	json_line_open(out, &first, w->n, w->t_ns);
+	json_key(out, &first, "mode");
+	fprintf(out, "\"%s\"", w->mode);   /* [a-z0-9_-]: nothing to escape */
+	json_wb_fields(out, &first, w->v);
 	fputc('}', out);
 }
 
@@ -570,7 +626,40 @@ json_cycle(FILE *out, const trace_log *log, const trace_cycle *c)
 		json_key(out, &first, "map");
 		json_cycle_map(out, m);
 	}
+	const trace_wb *w = trace_cycle_wb(log, c);
+	if (w) {
+		json_key(out, &first, "wb");
+		json_cycle_wb(out, w);
+	}
 	fputc('}', out);
+}
+
+/* The summary's wb figures; only for a log with wb lines. */
+static void
+json_summary_wb(FILE *out, const trace_summary *s)
+{
+	bool first = true, inner = true;
+	fputs(",\n    ", out);
+	json_u64(out, &first, "wb_lines", s->wb_lines);
+	json_u64(out, &first, "wb_lines_matched", s->wb_matched);
+	json_u64(out, &first, "wb_runs", s->wb_runs);
+	json_u64(out, &first, "wb_other_mode_lines", s->wb_other_lines);
+	json_key(out, &first, "wb_total");
+	fputc('{', out);
+	json_wb_fields(out, &inner, s->wb_total);
+	fputs("},\n    \"wb_modes\":[", out);
+	for (size_t k = 0; k < s->wb_nmodes; k++) {
+		const trace_wb_mode *m = &s->wb_modes[k];
+		inner = true;
+		fputs(k ? ",{" : "{", out);
+		json_key(out, &inner, "mode");
+		fprintf(out, "\"%s\"", m->mode);
+		json_u64(out, &inner, "lines", m->lines);
+		json_u64(out, &inner, "runs", m->runs);
+		json_wb_fields(out, &inner, m->sum);
+		fputc('}', out);
+	}
+	fputc(']', out);
 }
 
 static void
@@ -657,6 +746,8 @@ json_summary(FILE *out, const trace_log *log)
 			fputc('}', out);
 		}
 	}
+	if (s->wb_lines)
+		json_summary_wb(out, s);
 	fputs("\n  }", out);
 }
 

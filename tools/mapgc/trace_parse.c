@@ -43,6 +43,14 @@ static const struct {
 #undef TRACE_X_INFO
 };
 
+static const struct {
+	const char *key, *desc;
+} wb_fields[TRACE_WB_FIELD_COUNT] = {
+#define TRACE_X_INFO(field, key, shift, what) [TRACE_WB_##field] = { key, what },
+	MG_WBSTATS_LIST(TRACE_X_INFO)
+#undef TRACE_X_INFO
+};
+
 const char *
 trace_format_name(trace_format f)
 {
@@ -83,6 +91,18 @@ const char *
 trace_map_field_desc(trace_map_field f)
 {
 	return (unsigned)f < TRACE_MAP_FIELD_COUNT ? map_fields[f].desc : "?";
+}
+
+const char *
+trace_wb_field_name(trace_wb_field f)
+{
+	return (unsigned)f < TRACE_WB_FIELD_COUNT ? wb_fields[f].key : "?";
+}
+
+const char *
+trace_wb_field_desc(trace_wb_field f)
+{
+	return (unsigned)f < TRACE_WB_FIELD_COUNT ? wb_fields[f].desc : "?";
 }
 
 /* ---- the cursor ------------------------------------------------------------ */
@@ -452,6 +472,84 @@ parse_mapev(cursor *c, trace_mapev *ev)
 	}
 }
 
+/* ---- wb lines -------------------------------------------------------------------- */
+
+static bool
+is_key_char(char ch)
+{
+	return is_digit(ch) || (ch >= 'a' && ch <= 'z') || ch == '_';
+}
+
+/* One key=value pair after a blank; unknown keys are passed over. */
+static void
+parse_wb_pair(cursor *c, trace_wb *w, bool *seen)
+{
+	const char *key = c->p;
+	while (c->p < c->end && is_key_char(*c->p))
+		c->p++;
+	size_t klen = (size_t)(c->p - key);
+	if (klen == 0 || c->p >= c->end || *c->p != '=') {
+		c->p = key;
+		cursor_fail(c, "expected key=value");
+		return;
+	}
+	c->p++;
+	for (int f = 0; f < TRACE_WB_FIELD_COUNT; f++) {
+		if (strlen(wb_fields[f].key) != klen || memcmp(wb_fields[f].key, key, klen) != 0)
+			continue;
+		if (seen[f]) {
+			c->p = key;
+			cursor_fail(c, "%s= a second time", wb_fields[f].key);
+			return;
+		}
+		seen[f] = true;
+		w->v[f] = cursor_u64(c, wb_fields[f].key);
+		if (!c->failed && c->p < c->end && !is_blank(*c->p))
+			cursor_fail(c, "expected a blank after %s's value", wb_fields[f].key);
+		return;
+	}
+	while (c->p < c->end && !is_blank(*c->p))   /* a key this reader does not know */
+		c->p++;
+}
+
+static void
+parse_wb(cursor *c, trace_wb *w)
+{
+	bool seen[TRACE_WB_FIELD_COUNT] = { false };
+	memset(w, 0, sizeof *w);
+	cursor_expect(c, "wb ");
+	w->n = cursor_u64(c, "the cycle number");
+	cursor_expect(c, " @");
+	w->t_ns = cursor_ns(c, SEC, "the time");
+	cursor_expect(c, "s: mode=");
+	if (c->failed)
+		return;
+	size_t n = 0;
+	while (c->p + n < c->end && (is_key_char(c->p[n]) || c->p[n] == '-'))
+		n++;
+	if (n == 0 || n > TRACE_WB_MODE_MAX) {
+		cursor_fail(c, n ? "a mode name longer than %d bytes" : "expected the barrier mode", TRACE_WB_MODE_MAX);
+		return;
+	}
+	memcpy(w->mode, c->p, n);
+	c->p += n;
+	while (!c->failed) {
+		const char *before = c->p;
+		while (c->p < c->end && is_blank(*c->p))
+			c->p++;
+		if (c->p >= c->end)
+			break;
+		if (c->p == before) {
+			cursor_fail(c, "expected a blank before key=value");
+			break;
+		}
+		parse_wb_pair(c, w, seen);
+	}
+	for (int f = 0; f < TRACE_WB_FIELD_COUNT && !c->failed; f++)
+		if (!seen[f])
+			cursor_fail(c, "no %s= in the wb line", wb_fields[f].key);
+}
+
 bool
 trace_mapev_get(const trace_mapev *ev, const char *line, const char *key, const char **val,
 		size_t *val_len)
@@ -507,6 +605,8 @@ candidate_kind(const char *p, size_t n)
 		return n > 4 && is_digit(p[4]) ? TRACE_MAP : TRACE_NONE;
 	if (starts(p, n, "mapev "))
 		return TRACE_MAPEV;
+	if (starts(p, n, "wb "))
+		return n > 3 && is_digit(p[3]) ? TRACE_WB : TRACE_NONE;
 	if (n == 9 && memcmp(p, "GC forced", 9) == 0)
 		return TRACE_GC_FORCED;
 	return TRACE_NONE;
@@ -547,6 +647,9 @@ parse_at(const char *line, size_t off, size_t len, trace_record *rec)
 		break;
 	case TRACE_MAPEV:
 		parse_mapev(&c, &rec->u.ev);
+		break;
+	case TRACE_WB:
+		parse_wb(&c, &rec->u.wb);
 		break;
 	}
 	return c.failed ? TRACE_MALFORMED : kind;

@@ -29,18 +29,26 @@
  *     new+old, E/O evacuated, VN+VO overflow new+old, J iter-only arrays X KB,
  *     tophash F/E1/ER/EX/EY/EE full/emptyOne/emptyRest/evacX/evacY/evacEmpty
  *   mapgc's maptrace=2 events:  mapev EVENT m#ID key=value…
+ *   mapgc's wbtrace=1 line (DESIGN.md §5), after its gc (and map) line:
+ *     wb N @S.SSSs: mode=MODE slow=S shaded_old=SO shaded_new=SN buffered=B
+ *     flushes=FL rescan_kb=R floating_kb=F
+ *     after "mode=MODE", blank-separated key=value pairs in any order: each
+ *     key of MG_WBSTATS_LIST (runtime/mapgc.h, the list the runtime prints
+ *     from) exactly once with a decimal value; keys it does not know are
+ *     passed over, whatever their value (the contract: "more fields may be
+ *     appended; readers ignore keys they do not know").
  *
  * A record may also follow a prefix, as in logs that passed through syslog,
  * journald or a timestamping pipe ("Feb 26 12:52:23.767 gc 93 @3074.095s …"),
  * or output of the program that was not ended by a newline before the
  * runtime printed ("round 5: 200 entgc 12 @0.5s …"): when a line does not
  * start with a record, up to TRACE_PREFIX_TRIES later positions that start
- * like one ("gc " and a number, "map " and a number, "mapev ", "GC forced")
- * are tried, and the first that parses completely wins.
+ * like one ("gc " and a number, "map " and a number, "mapev ", "wb " and a
+ * number, "GC forced") are tried, and the first that parses completely wins.
  *
  * Malformed lines (DESIGN.md §7, contract).  A line that *starts* like a
  * trace record — "gc " and a number (or "#" and a number), "map " and a
- * number, "mapev " — and then does not parse is TRACE_MALFORMED, with a
+ * number, "mapev ", "wb " and a number — and then does not parse is TRACE_MALFORMED, with a
  * message saying what is wrong and at which column.  A prefixed candidate
  * that does not parse is passed over instead: only the line's start makes a
  * promise.  Everything else is TRACE_NONE and is passed over.
@@ -63,6 +71,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "runtime/mapgc.h"   /* MG_WBSTATS_LIST: the wb line's keys */
 
 /* The longest line kept.  Trace lines are under 400 bytes; 4 KiB leaves
  * room for long prefixes while bounding the reader's memory. */
@@ -188,6 +198,27 @@ typedef struct trace_map {
 	uint64_t v[TRACE_MAP_FIELD_COUNT];
 } trace_map;
 
+/* The numbers of a wb line, by key, in the runtime's list order. */
+typedef enum trace_wb_field {
+#define TRACE_X_ENUM(field, key, shift, what) TRACE_WB_##field,
+	MG_WBSTATS_LIST(TRACE_X_ENUM)
+#undef TRACE_X_ENUM
+	TRACE_WB_FIELD_COUNT
+} trace_wb_field;
+
+const char *trace_wb_field_name(trace_wb_field f);   /* the line's key: "slow", "rescan_kb" */
+const char *trace_wb_field_desc(trace_wb_field f);
+
+#define TRACE_WB_MODE_MAX 15
+
+/* One wb line. */
+typedef struct trace_wb {
+	uint64_t n;                          /* cycle number */
+	uint64_t t_ns;                       /* @S, ns */
+	char mode[TRACE_WB_MODE_MAX + 1];    /* [a-z0-9_-]+, NUL-terminated */
+	uint64_t v[TRACE_WB_FIELD_COUNT];    /* as printed (the _kb keys in KiB) */
+} trace_wb;
+
 /* A mapev line's pairs are not copied: they are offsets into the line, so
  * the line must outlive the record (trace_mapev_get takes it back).  The
  * offsets are size_t: trace_parse_line takes lines of any length, and a
@@ -210,6 +241,7 @@ typedef enum trace_kind {
 	TRACE_GC_FORCED,     /* Go's "GC forced": the next gc line was started by sysmon */
 	TRACE_MAP,
 	TRACE_MAPEV,
+	TRACE_WB,
 	TRACE_MALFORMED,     /* starts like a trace line and does not parse: see err */
 } trace_kind;
 
@@ -220,6 +252,7 @@ typedef struct trace_record {
 		trace_gc gc;
 		trace_map map;
 		trace_mapev ev;
+		trace_wb wb;
 	} u;
 	char err[TRACE_ERR_MAX];        /* TRACE_MALFORMED: what is wrong, with the column */
 } trace_record;

@@ -58,6 +58,8 @@ trace_chart_available(const trace_log *log, trace_chart_id id)
 	case TRACE_CHART_EVAC:
 	case TRACE_CHART_ITER:
 		return trace_log_has_maps(log);
+	case TRACE_CHART_WB:
+		return trace_log_has_wb(log);
 	default:
 		return log->ncycles > 0;
 	}
@@ -68,11 +70,13 @@ trace_chart_available(const trace_log *log, trace_chart_id id)
 /* Columns of doubles, one element per cycle (c_) or per map line (m_). */
 enum { C_T, C_H0, C_H1, C_H2, C_GOAL, C_SEQ, C_ST, C_MT, C_PCT, C_IPCT, C_COLS };
 enum { M_T, M_EVAC, M_OLD, M_GROWING, M_KB, M_ARRAYS, M_ITERS, M_COLS };
+enum { W_T, W_SLOW, W_OLD, W_NEW, W_FLOAT, W_COLS };   /* per wb line (w_) */
 
 typedef struct plot_data {
 	const trace_log *log;
 	double *c[C_COLS];
 	double *m[M_COLS];
+	double *w[W_COLS];
 	unsigned char *forced;
 	double *marks_t, *marks_seq;   /* run boundaries on the time and cycle axes */
 	size_t nmarks;
@@ -84,24 +88,35 @@ plot_data_free(plot_data *d)
 {
 	free(d->c[0]);
 	free(d->m[0]);
+	free(d->w[0]);
 	free(d->forced);
 	free(d->marks_t);
 	memset(d, 0, sizeof *d);
 }
 
+static void
+clamp_ascending(double *x, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (x[i] < x[i - 1])
+			x[i] = x[i - 1];
+}
+
 static bool
 plot_data_init(plot_data *d, const trace_log *log)
 {
-	size_t n = log->ncycles, nm = log->nmaps;
+	size_t n = log->ncycles, nm = log->nmaps, nw = log->nwbs;
 	memset(d, 0, sizeof *d);
 	d->log = log;
 	double *cb = malloc((n ? n : 1) * C_COLS * sizeof *cb);
 	double *mb = malloc((nm ? nm : 1) * M_COLS * sizeof *mb);
+	double *wb = malloc((nw ? nw : 1) * W_COLS * sizeof *wb);
 	d->forced = malloc(n ? n : 1);
 	d->marks_t = malloc(2 * (n ? n : 1) * sizeof *d->marks_t);
 	d->c[0] = cb;
 	d->m[0] = mb;
-	if (cb == NULL || mb == NULL || d->forced == NULL || d->marks_t == NULL) {
+	d->w[0] = wb;
+	if (cb == NULL || mb == NULL || wb == NULL || d->forced == NULL || d->marks_t == NULL) {
 		plot_data_free(d);
 		return false;
 	}
@@ -109,6 +124,8 @@ plot_data_init(plot_data *d, const trace_log *log)
 		d->c[k] = cb + (size_t)k * n;
 	for (int k = 0; k < M_COLS; k++)
 		d->m[k] = mb + (size_t)k * nm;
+	for (int k = 0; k < W_COLS; k++)
+		d->w[k] = wb + (size_t)k * nw;
 	d->marks_seq = d->marks_t + n;
 	d->seq_is_n = log->sum.runs <= 1;
 
@@ -143,11 +160,19 @@ plot_data_init(plot_data *d, const trace_log *log)
 		d->m[M_ARRAYS][i] = (double)v[TRACE_MAP_ITER_ONLY];
 		d->m[M_ITERS][i] = (double)v[TRACE_MAP_ITERS];
 	}
-	/* Map lines out of time order (orphans among runs) would draw back and
-	 * forth: the chart wants x ascending, so clamp to the running maximum. */
-	for (size_t i = 1; i < nm; i++)
-		if (d->m[M_T][i] < d->m[M_T][i - 1])
-			d->m[M_T][i] = d->m[M_T][i - 1];
+	for (size_t i = 0; i < nw; i++) {
+		const trace_wb_rec *r = &log->wbs[i];
+		d->w[W_T][i] = (double)(r->cycle != TRACE_NO_INDEX ? log->cycles[r->cycle].x_ns : r->w.t_ns) / 1e9;
+		d->w[W_SLOW][i] = (double)r->w.v[TRACE_WB_slow];
+		d->w[W_OLD][i] = (double)r->w.v[TRACE_WB_shaded_old];
+		d->w[W_NEW][i] = (double)r->w.v[TRACE_WB_shaded_new];
+		d->w[W_FLOAT][i] = (double)r->w.v[TRACE_WB_floating_bytes];
+	}
+	/* Map and wb lines out of time order (orphans among runs) would draw
+	 * back and forth: the chart wants x ascending, so clamp to the running
+	 * maximum. */
+	clamp_ascending(d->m[M_T], nm);
+	clamp_ascending(d->w[W_T], nw);
 	return true;
 }
 
@@ -225,6 +250,17 @@ tip_iter(char *buf, size_t size, const void *ctx, size_t i)
 	         (unsigned long long)m->v[TRACE_MAP_ITERS]);
 }
 
+static void
+tip_wb(char *buf, size_t size, const void *ctx, size_t i)
+{
+	const trace_wb *w = &((const plot_data *)ctx)->log->wbs[i].w;
+	char t[32];
+	int n = snprintf(buf, size, "wb %llu @%ss: mode=%s", (unsigned long long)w->n, trace_fmt_s(t, w->t_ns), w->mode);
+	for (int f = 0; f < TRACE_WB_FIELD_COUNT && n > 0 && (size_t)n < size; f++)
+		n += snprintf(buf + n, size - (size_t)n, " %s=%llu", trace_wb_field_name((trace_wb_field)f),
+		              (unsigned long long)w->v[f]);
+}
+
 /* ---- the charts ------------------------------------------------------------------------ */
 
 static trace_series
@@ -247,7 +283,7 @@ static void
 build_chart(trace_chart *ch, const plot_data *d, trace_chart_id id)
 {
 	const trace_log *log = d->log;
-	size_t n = log->ncycles, nm = log->nmaps;
+	size_t n = log->ncycles, nm = log->nmaps, nw = log->nwbs;
 	memset(ch, 0, sizeof *ch);
 	ch->id = chart_info[id].name;
 	ch->title = chart_info[id].title;
@@ -311,6 +347,18 @@ build_chart(trace_chart *ch, const plot_data *d, trace_chart_id id)
 		ch->y2_integer = true;
 		ch->ns = 3;
 		ch->tip = tip_iter;
+		break;
+	case TRACE_CHART_WB:
+		ch->y_label = "per cycle (count)";
+		ch->y2_label = "floating garbage (KB)";
+		ch->s[0] = series("barrier slow paths", C_BLUE, d->w[W_T], d->w[W_SLOW], nw);
+		ch->s[1] = series("greyed by the deletion half (old values)", C_ORANGE, d->w[W_T], d->w[W_OLD], nw);
+		ch->s[2] = series("greyed by the insertion half (new values)", C_GREEN, d->w[W_T], d->w[W_NEW], nw);
+		ch->s[3] = series("floating garbage (right axis)", C_PURPLE, d->w[W_T], d->w[W_FLOAT], nw);
+		ch->s[3].right = true;
+		ch->s[3].dashed = true;
+		ch->ns = 4;
+		ch->tip = tip_wb;
 		break;
 	case TRACE_CHART_COUNT:
 		break;
@@ -462,6 +510,10 @@ static const char *const chart_notes[TRACE_CHART_COUNT] = {
 	                     " how many maps are growing (right axis).",
 	[TRACE_CHART_ITER] = "From the map lines: bucket arrays alive only because an iterator holds them, in KB,"
 	                     " their count and the live iterators (right axis).",
+	[TRACE_CHART_WB] = "From the wb lines (wbtrace=1): per cycle, the barrier calls that took the slow path,"
+	                   " the objects its deletion and insertion halves greyed, and the floating garbage, marked"
+	                   " but unreachable at mark termination (right axis, KB). Runs of several barrier modes"
+	                   " follow each other, split by the dashed run boundaries; hover for a cycle's mode.",
 };
 
 static const char page_css[] =

@@ -18,6 +18,8 @@
 #                                  stdout, for failure messages
 #   cli_expect_rc N                the run's exit status was N
 #   cli_cycles                     the GC cycles of the run's summary (stress)
+#   cli_usage_error WHY ARGS…      mapgc ARGS is a usage error: status 2, a
+#                                  usage on stderr, nothing on stdout
 # $cli_tmp is a scratch directory, removed at exit.
 
 set -u -o pipefail
@@ -94,4 +96,13 @@ cli_expect_rc() {
 # The number of GC cycles the last run's summary reports (mapgc stress).
 cli_cycles() {
 	sed -n 's/^gc cycles *\([0-9][0-9]*\) .*/\1/p' "$cli_out"
+}
+
+cli_usage_error() {
+	local why=$1
+	shift
+	cli_run -- "$@"
+	[[ $cli_rc -eq 2 ]] || cli_fail "$why: exit status $cli_rc, want 2: $cli_cmd$(cli_tail)"
+	grep -q 'usage:' "$cli_err" || cli_fail "$why: no usage on stderr: $cli_cmd$(cli_tail)"
+	[[ ! -s "$cli_out" ]] || cli_fail "$why: usage error wrote to stdout: $cli_cmd$(cli_tail)"
 }

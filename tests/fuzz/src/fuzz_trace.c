@@ -18,15 +18,17 @@
  *    (trace_line_looks_like_trace) exactly when it parses at offset 0 as
  *    something, or is TRACE_MALFORMED; a malformed line has a message in
  *    plain ASCII that names a column within the line;
- *  - round trip: every gc, map and mapev record, printed back in its own
- *    format (Go's gc line in the form it came in, DESIGN.md §5 for map
- *    lines) and parsed again, gives the same record; a record found after
+ *  - round trip: every gc, map, mapev and wb record, printed back in its
+ *    own format (Go's gc line in the form it came in, DESIGN.md §5 for map
+ *    and wb lines, a wb line's keys in the runtime's order) and parsed
+ *    again, gives the same record; a record found after
  *    a prefix parses identically from its offset, and a mapev record
  *    with its pairs 64 KiB into the line as it is; absent phases are 0;
- *  - the log: one cycle per gc line, one map record per map line, one
- *    event per mapev line, one error per malformed (or too long) trace
+ *  - the log: one cycle per gc line, one map record per map line, one wb
+ *    record per wb line, one event per mapev line, one error per malformed (or too long) trace
  *    line, each with its line number (> 0, the line's), in order; map
- *    lines and cycles point at each other consistently; runs only start
+ *    and wb lines and cycles point at each other consistently; a wb
+ *    mode's sums add up to the total; runs only start
  *    where the cycle number does not increase;
  *  - the summary: counts agree with the log, percentiles are ordered,
  *    MMU values are fractions or "n/a";
@@ -37,8 +39,10 @@
  *
  * NEGATIVE MODE (fuzz_common.h): MAPGC_FUZZ_BREAK=trace-roundtrip prints
  * every gc line back with its goal one higher (the round trip must catch
- * it); MAPGC_FUZZ_BREAK=trace-lineno expects every error one line later
- * than the reader's line number (the error-line oracle must catch it).
+ * it), and MAPGC_FUZZ_BREAK=trace-roundtrip-wb every wb line with its
+ * first field one higher; MAPGC_FUZZ_BREAK=trace-lineno expects every
+ * error one line later than the reader's line number (the error-line
+ * oracle must catch it).
  * ctest fuzz/negative_trace replays corpus files in both modes.
  */
 #include "tools/mapgc/trace.h"
@@ -58,7 +62,7 @@ static trace_reader ft_file_reader, ft_mem_reader;
 
 /* What the input holds, line by line, counted by this file. */
 typedef struct ft_counts {
-	uint64_t lines, gc, map, mapev, none, errors, long_lines;
+	uint64_t lines, gc, map, mapev, wb, none, errors, long_lines;
 } ft_counts;
 
 /* ---- lines ---------------------------------------------------------------- */
@@ -158,6 +162,18 @@ ft_print_map(FILE *f, const trace_map *m)
 		fprintf(f, "%" PRIu64 "%s", m->v[k], after[k]);
 }
 
+/* A wb record as wbtrace=1 prints it (DESIGN.md §5). */
+static void
+ft_print_wb(FILE *f, const trace_wb *w)
+{
+	char b[32];
+
+	fprintf(f, "wb %" PRIu64 " @%ss: mode=%s", w->n, trace_fmt_s(b, w->t_ns), w->mode);
+	for (int k = 0; k < TRACE_WB_FIELD_COUNT; k++)
+		fprintf(f, " %s=%" PRIu64, trace_wb_field_name((trace_wb_field)k),
+			w->v[k] + (k == 0 && fzc_break("trace-roundtrip-wb") ? 1 : 0));
+}
+
 static void
 ft_print_mapev(FILE *f, const trace_mapev *ev, const char *line)
 {
@@ -193,6 +209,8 @@ ft_same_record(const trace_record *a, const char *la, const trace_record *b, con
 		return memcmp(&a->u.gc, &b->u.gc, sizeof a->u.gc) == 0;   /* parse_gc zeroes it first */
 	case TRACE_MAP:
 		return memcmp(&a->u.map, &b->u.map, sizeof a->u.map) == 0;
+	case TRACE_WB:
+		return memcmp(&a->u.wb, &b->u.wb, sizeof a->u.wb) == 0;   /* parse_wb zeroes it first */
 	case TRACE_MAPEV:
 		return ft_same_mapev(&a->u.ev, la, &b->u.ev, lb);
 	default:
@@ -233,6 +251,7 @@ ft_round_trip(const trace_line *line, const trace_record *rec)
 	switch (rec->kind) {
 	case TRACE_GC: ft_print_gc(f, &rec->u.gc); break;
 	case TRACE_MAP: ft_print_map(f, &rec->u.map); break;
+	case TRACE_WB: ft_print_wb(f, &rec->u.wb); break;
 	case TRACE_MAPEV: ft_print_mapev(f, &rec->u.ev, src); break;
 	default: fclose(f); free(buf); return;
 	}
@@ -347,6 +366,8 @@ ft_check_line(const trace_line *line, unsigned *far_checks)
 static void
 ft_check_log(const trace_log *log, const ft_counts *n)
 {
+	if (log->nwbs != n->wb)
+		fzc_diverge("the log has %zu wb records, the lines %" PRIu64, log->nwbs, n->wb);
 	if (log->lines != n->lines || log->ncycles != n->gc || log->nmaps != n->map || log->ev.total != n->mapev ||
 	    log->nerrors != n->errors || log->skipped != n->none || log->long_lines != n->long_lines ||
 	    log->dropped != 0)
@@ -366,6 +387,9 @@ ft_check_log(const trace_log *log, const ft_counts *n)
 		if (c->map != TRACE_NO_INDEX &&
 		    (c->map >= log->nmaps || log->maps[c->map].cycle != i || log->maps[c->map].m.n != c->gc.n))
 			fzc_diverge("cycle %zu: its map line %zu does not point back", i, c->map);
+		if (c->wb != TRACE_NO_INDEX &&
+		    (c->wb >= log->nwbs || log->wbs[c->wb].cycle != i || log->wbs[c->wb].w.n != c->gc.n))
+			fzc_diverge("cycle %zu: its wb line %zu does not point back", i, c->wb);
 		if (c->gc.forced != (c->forced_by != TRACE_FORCED_NO))
 			fzc_diverge("cycle %zu: forced %d but forced_by %d", i, c->gc.forced, (int)c->forced_by);
 	}
@@ -373,6 +397,11 @@ ft_check_log(const trace_log *log, const ft_counts *n)
 		const trace_map_rec *m = &log->maps[i];
 		if (m->cycle != TRACE_NO_INDEX && (m->cycle >= log->ncycles || log->cycles[m->cycle].map != i))
 			fzc_diverge("map line %zu (line %" PRIu64 "): its cycle %zu does not point back", i, m->line, m->cycle);
+	}
+	for (size_t i = 0; i < log->nwbs; i++) {
+		const trace_wb_rec *w = &log->wbs[i];
+		if (w->cycle != TRACE_NO_INDEX && (w->cycle >= log->ncycles || log->cycles[w->cycle].wb != i))
+			fzc_diverge("wb line %zu (line %" PRIu64 "): its cycle %zu does not point back", i, w->line, w->cycle);
 	}
 	uint64_t by_type = 0;
 	for (int e = 0; e < TRACE_EVENT_COUNT; e++)
@@ -419,6 +448,31 @@ ft_check_summary(const trace_log *log)
 	for (int k = 0; k < TRACE_MMU_WINDOWS; k++)
 		if (!(s->mmu[k] < 0 || (s->mmu[k] >= 0 && s->mmu[k] <= 1)))
 			fzc_diverge("summary: MMU[%d] = %g is not a fraction", k, s->mmu[k]);
+}
+
+/* Per-mode wb sums add up to the totals (unless a sum saturated), and the
+ * modes' lines to the log's. */
+static void
+ft_check_wb_summary(const trace_log *log)
+{
+	const trace_summary *s = &log->sum;
+	size_t lines = s->wb_other_lines;
+	for (size_t k = 0; k < s->wb_nmodes; k++)
+		lines += s->wb_modes[k].lines;
+	if (s->wb_lines != log->nwbs || lines != log->nwbs || s->wb_matched > s->wb_lines)
+		fzc_diverge("summary: %zu wb lines (%zu by mode, %zu matched) for %zu records", s->wb_lines, lines,
+			s->wb_matched, log->nwbs);
+	for (int f = 0; f < TRACE_WB_FIELD_COUNT && s->wb_other_lines == 0; f++) {
+		uint64_t sum = 0;
+		bool saturated = s->wb_total[f] == UINT64_MAX;
+		for (size_t k = 0; k < s->wb_nmodes; k++) {
+			saturated |= sum > UINT64_MAX - s->wb_modes[k].sum[f];
+			sum += s->wb_modes[k].sum[f];
+		}
+		if (!saturated && sum != s->wb_total[f])
+			fzc_diverge("summary: wb %s sums to %" PRIu64 " over the modes, the total says %" PRIu64,
+				trace_wb_field_name((trace_wb_field)f), sum, s->wb_total[f]);
+	}
 }
 
 /* ---- outputs ------------------------------------------------------------------------ */
@@ -522,6 +576,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n.gc += k == TRACE_GC;
 		n.map += k == TRACE_MAP;
 		n.mapev += k == TRACE_MAPEV;
+		n.wb += k == TRACE_WB;
 		n.none += k == TRACE_NONE && !want_error;
 	}
 	if (got < 0)
@@ -534,6 +589,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ft_check_errors(log, err_lines, n.lines);
 	trace_log_finish(log);
 	ft_check_summary(log);
+	ft_check_wb_summary(log);
 	ft_check_outputs(log);
 	trace_log_free(log);
 	free(log);
