@@ -349,9 +349,10 @@ static inline void prefetch_bucket(const mg_maptype *t, void *arr, uint64_t i)
 /* How far ahead the walk asks for the first overflow bucket of a chain:
  * overflow buckets lie anywhere in the heap, and waiting on them was most
  * of the walk's time (perf, grow-iterate: the loads of the chained
- * buckets took 58 % of map_trace_chunk's samples).  The bucket 4 ahead is
- * in the cache (just scanned, or asked for WALK_AHEAD - 4 buckets ago), so
- * reading its overflow pointer costs no wait. */
+ * buckets took 58 % of map_trace_chunk's samples).  The bucket 4 ahead was
+ * asked for WALK_AHEAD - 4 buckets ago, so reading its overflow pointer
+ * costs no wait.  Only for cold walks: after a scan, the marker has just
+ * shaded, and so asked for, every overflow bucket of the chunk. */
 #define CHAIN_AHEAD 4
 _Static_assert(CHAIN_AHEAD < WALK_AHEAD, "the overflow pointer read ahead has been asked for");
 
@@ -374,7 +375,7 @@ __attribute__((always_inline)) static inline void walk_k(const mg_maptype *t, vo
 	for (uint64_t i = from; i < end; i++) {
 		if (cold && i + WALK_AHEAD < end)
 			prefetch_bucket(t, arr, i + WALK_AHEAD);
-		if (i + CHAIN_AHEAD < end) {
+		if (cold && i + CHAIN_AHEAD < end) {
 			void *next = map_overflow(t, map_bucket_at(t, arr, i + CHAIN_AHEAD));
 			if (next)
 				__builtin_prefetch(next);
