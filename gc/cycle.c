@@ -333,6 +333,7 @@ mg_runtime *mg_open(const mg_config *cfg)
 		rt_out_of_memory(rt, sizeof *gc);
 	rt->gc = gc;
 	rt->mut.cache = &gc->cache;
+	gc->q_hooked_base = SIZE_MAX; /* no scanned hook is running */
 	gc_heap_init(rt);
 	gc->slice_budget = rt->cfg.mark_slice ? rt->cfg.mark_slice : GC_DEFAULT_SLICE;
 	gc_pacer_in in = {.gogc = rt->cfg.gogc, .memlimit = rt->cfg.memlimit, .cons_mark = -1};

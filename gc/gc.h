@@ -45,6 +45,23 @@
  * one, and C code should not store one in the heap.  A pointer into the
  * heap's range that names no allocated slot is fatal ("found bad pointer").
  *
+ * TAGGED WORK ITEMS.  A layer above may have the marker call a type's chunk
+ * hook (rt_typeinfo.chunk) as part of mark work (maptrace counts bucket
+ * arrays this way, maptype/trace.c): on every chunk the marker scans of an
+ * array of that type (not on single objects of it), right after scanning it (while its lines are in the
+ * cache), with the work item's tag, 0 unless the layer set one.  From a
+ * scanned hook the layer can tag the item that the scan of the hooked
+ * object has just pushed for an array (gc_tag_pushed), or, when there is no
+ * such item (the array was marked before, or is noscan and so never
+ * queued), queue a hook-only item (gc_push_tagged with GC_TAG_HOOK_ONLY:
+ * hooked, not scanned, not grey).  A tag stays with the remainder of a
+ * chunked array.  Hook work counts toward the slice's budget, so a slice
+ * stays bounded, but not toward scan_work, the pacer's measure of the heap:
+ * a layer's bookkeeping must not move the next trigger, and an assist still
+ * pays its debt in scan work (inv.hook-not-scan).  A type without a chunk
+ * hook, every type unless a layer installs one, costs the marker one test
+ * per item.
+ *
  * WHAT MAY COLLECT.  Any allocation and mg_safepoint may run a mark slice, a
  * whole cycle (gcevery, out of memory) or mark termination, after which
  * unmarked objects are freed.  Heap pointers held across such a call must be
@@ -154,9 +171,15 @@ typedef struct gc_spanlist {
 /* ---- the state ---------------------------------------------------------- */
 
 typedef struct gc_work {
-	void *obj;       /* user pointer of a scannable object */
+	void *obj;       /* user pointer of a scannable object (any object if hook-only) */
 	uint32_t from;   /* first element still to scan (chunked arrays) */
+	uint32_t tag;    /* 0, or the chunk hook's tag (see TAGGED WORK ITEMS) */
 } gc_work;
+_Static_assert(sizeof(gc_work) == 16, "the tag lives in what was padding: the queue does not grow");
+
+/* In a tag: the item is only hooked, never scanned (bit 31; the hook's
+ * own bits are the others, and a hooked item's tag is never 0). */
+#define GC_TAG_HOOK_ONLY (1u << 31)
 
 typedef struct gc_mcache {
 	gc_span *alloc[GC_NSPANCLASS];
@@ -173,6 +196,7 @@ typedef struct gc_cycle {
 	uint64_t heap2_scan;                           /* of heap2, in scan spans */
 	uint64_t stacks, globals;                      /* root bytes scanned */
 	uint64_t scan_work;                            /* bytes scanned */
+	uint64_t hook_work;                            /* bytes of chunk-hook work (inv.hook-not-scan) */
 	uint64_t alloc_during_mark;                    /* bytes */
 	uint64_t heap_live_at_trigger;
 	mg_wbstats wb;                                 /* wbtrace=1: the barrier study (barrier.c) */
@@ -220,6 +244,8 @@ typedef struct gc_state {
 	bool in_gc;                     /* reentrancy guard */
 	gc_work *q;                     /* grey objects (the mark queue) */
 	size_t qn, qcap;
+	size_t q_hooked_base;           /* during a scanned hook: the queue's height before the
+	                                 * hooked object's scan (gc_tag_pushed looks above it) */
 	gc_pacer pacer;
 	gc_cycle cur;                   /* cycle in progress */
 	gc_cycle last;                  /* last completed cycle */
@@ -321,6 +347,14 @@ bool gc_mark_slice(mg_runtime *rt, uint64_t budget); /* true: no work left */
 void gc_drain(mg_runtime *rt);
 void gc_assist(mg_runtime *rt, size_t bytes);
 void gc_push(mg_runtime *rt, void *obj, uint32_t from);
+/* Tagged work items (see the essay).  gc_push_tagged queues obj from
+ * element `from` with `tag` (non-zero; GC_TAG_HOOK_ONLY for an object that
+ * must not be scanned again, or is noscan); obj is an array whose type has
+ * a chunk hook (checked when the item is done, in debug builds).
+ * gc_tag_pushed, from a scanned hook only: if the scan of the hooked object
+ * pushed obj, gives that item `tag` and returns true. */
+void gc_push_tagged(mg_runtime *rt, void *obj, uint32_t from, uint32_t tag);
+bool gc_tag_pushed(mg_runtime *rt, const void *obj, uint32_t tag);
 /* Iterate pointer fields: calls fn(slot, label-index) for every pointer slot
  * of the object (all elements for arrays). */
 void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to);

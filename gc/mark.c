@@ -2,8 +2,9 @@
  * mark.c — shading, the mark queue, bounded mark slices, root scanning and
  * allocation assists.
  *
- * A slice does at most `budget` bytes of scan work (plus one chunk: arrays
- * are split into GC_SCAN_CHUNK pieces, so the overshoot is bounded too).
+ * A slice does at most `budget` bytes of scan work and chunk-hook work
+ * together (plus one chunk: arrays are split into GC_SCAN_CHUNK pieces, and
+ * a hook is handed one chunk at a time, so the overshoot is bounded too).
  * Assists are charged to allocation at the pacer's assist ratio — scan work
  * still expected over heap runway left — and paid in whole slices, so the
  * mutator never runs ahead of the marker by more than one slice of debt
@@ -13,9 +14,8 @@
 
 #include <stdlib.h>
 
-void gc_push(mg_runtime *rt, void *obj, uint32_t from)
+static inline void push(mg_runtime *rt, gc_state *gc, gc_work w)
 {
-	gc_state *gc = gc_of(rt);
 	if (RT_UNLIKELY(gc->qn == gc->qcap)) {
 		size_t ncap = gc->qcap ? gc->qcap * 2 : 4096;
 		gc_work *q = realloc(gc->q, ncap * sizeof *q);
@@ -24,7 +24,46 @@ void gc_push(mg_runtime *rt, void *obj, uint32_t from)
 		gc->q = q;
 		gc->qcap = ncap;
 	}
-	gc->q[gc->qn++] = (gc_work){obj, from};
+	gc->q[gc->qn++] = w;
+}
+
+void gc_push(mg_runtime *rt, void *obj, uint32_t from)
+{
+	push(rt, gc_of(rt), (gc_work){obj, from, 0});
+}
+
+/* A hook-only item goes this many items deep rather than on top, so that
+ * what its hook will read, which the layer may ask for as it queues it,
+ * has time to arrive: the items above it are done first.  (The order of
+ * mark work is free; only its sum matters.) */
+#define GC_HOOK_ONLY_DEPTH 8
+
+void gc_push_tagged(mg_runtime *rt, void *obj, uint32_t from, uint32_t tag)
+{
+	gc_state *gc = gc_of(rt);
+	if (tag == 0)
+		mg_fatal(rt, "gc_push_tagged: tag 0 (that is an untagged item)");
+	push(rt, gc, (gc_work){obj, from, tag});
+	if (!(tag & GC_TAG_HOOK_ONLY))
+		return;
+	size_t at = gc->qn > GC_HOOK_ONLY_DEPTH ? gc->qn - 1 - GC_HOOK_ONLY_DEPTH : 0;
+	gc_work w = gc->q[gc->qn - 1];
+	memmove(&gc->q[at + 1], &gc->q[at], (gc->qn - 1 - at) * sizeof *gc->q);
+	gc->q[at] = w;
+}
+
+bool gc_tag_pushed(mg_runtime *rt, const void *obj, uint32_t tag)
+{
+	gc_state *gc = gc_of(rt);
+	/* Outside a scanned hook the base is SIZE_MAX: nothing is found. */
+	for (size_t i = gc->q_hooked_base; i < gc->qn; i++) {
+		gc_work *w = &gc->q[i];
+		if (w->obj == obj && w->from == 0 && w->tag == 0) {
+			w->tag = tag;
+			return true;
+		}
+	}
+	return false;
 }
 
 static MG_NORETURN void bad_pointer(mg_runtime *rt, uintptr_t a, gc_span *s, uint32_t idx)
@@ -93,9 +132,37 @@ void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to)
 			shade(rt, gc, *(void **)(e + offs[k]));
 }
 
-/* Scans one queue entry, splitting big arrays; returns the bytes scanned. */
-static uint64_t scan_work_item(mg_runtime *rt, gc_work w)
+/* Scans elements [w.from, to) and runs the type's scanned hook after the
+ * first chunk; returns the bytes scanned. */
+static inline uint64_t scan_chunk(mg_runtime *rt, gc_state *gc, gc_work w, const rt_typeinfo *ti, uint32_t len,
+                                  uint32_t to)
 {
+	size_t base = gc->qn;
+	if (ti->nptrs)
+		gc_scan_object(rt, w.obj, w.from, to);
+	if (w.from == 0 && ti->t->scanned) {
+		gc->q_hooked_base = base;
+		ti->t->scanned(rt, w.obj, len, ti->t->hook_ud);
+		gc->q_hooked_base = SIZE_MAX;
+	}
+	return (uint64_t)(to - w.from) * ti->elem_size + (w.from == 0 ? GC_HDR_SIZE : 0);
+}
+
+/* An item of a type with a chunk hook: the chunk is scanned (unless the
+ * item is hook-only), then hooked, with the item's tag (0 when untagged). */
+__attribute__((noinline)) static uint64_t scan_hooked(mg_runtime *rt, gc_state *gc, gc_work w, const rt_typeinfo *ti,
+                                                      uint32_t len, uint32_t to, uint64_t *hooked)
+{
+	uint64_t scanned = w.tag & GC_TAG_HOOK_ONLY ? 0 : scan_chunk(rt, gc, w, ti, len, to);
+	*hooked += ti->chunk(rt, w.obj, len, w.from, to, w.tag, ti->chunk_ud);
+	return scanned;
+}
+
+/* Does one queue entry, splitting big arrays; returns the bytes scanned and
+ * adds its chunk hook's work, if its type has one, to *hooked. */
+static uint64_t scan_work_item(mg_runtime *rt, gc_work w, uint64_t *hooked)
+{
+	gc_state *gc = gc_of(rt);
 	uint64_t h = *gc_hdr_of(w.obj);
 	const rt_typeinfo *ti = rt_type_byid(rt, gc_hdr_type(h));
 	uint32_t len = gc_hdr_is_array(h) ? gc_hdr_len(h) : 1;
@@ -104,12 +171,20 @@ static uint64_t scan_work_item(mg_runtime *rt, gc_work w)
 		per = 1;
 	uint32_t to = len - w.from > per ? w.from + per : len;
 	if (to < len)
-		gc_push(rt, w.obj, to);
-	if (ti->nptrs)
-		gc_scan_object(rt, w.obj, w.from, to);
-	if (w.from == 0 && ti->t->scanned)
-		ti->t->scanned(rt, w.obj, len, ti->t->hook_ud);
-	return (uint64_t)(to - w.from) * ti->elem_size + (w.from == 0 ? GC_HDR_SIZE : 0);
+		push(rt, gc, (gc_work){w.obj, to, w.tag});
+	/* Chunk hooks are for arrays: an overflow bucket (one bucket, not an
+	 * array) is only scanned. */
+	if (RT_UNLIKELY(ti->chunk != NULL) && gc_hdr_is_array(h))
+		return scan_hooked(rt, gc, w, ti, len, to, hooked);
+#ifndef NDEBUG
+	/* A tag is for the chunk hook of an array (gc_push_tagged's callers'
+	 * promise); not checked in release builds, where this is the marker's
+	 * hottest path. */
+	if (RT_UNLIKELY(w.tag != 0))
+		mg_fatal(rt, "a tagged work item (tag %#x) on an object of type %s, which has no chunk hook", w.tag,
+		         ti->t->name ? ti->t->name : "?");
+#endif
+	return scan_chunk(rt, gc, w, ti, len, to);
 }
 
 static uint64_t scan_rootstack(mg_runtime *rt, const rt_rootstack *st)
@@ -136,10 +211,11 @@ bool gc_mark_slice(mg_runtime *rt, uint64_t budget)
 	gc_state *gc = gc_of(rt);
 	if (!rt->mut.roots_scanned)
 		gc_scan_roots(rt);
-	uint64_t done = 0;
-	while (done < budget && gc->qn)
-		done += scan_work_item(rt, gc->q[--gc->qn]);
-	gc->cur.scan_work += done;
+	uint64_t done = 0, hooked = 0;
+	while (done + hooked < budget && gc->qn)
+		done += scan_work_item(rt, gc->q[--gc->qn], &hooked);
+	gc->cur.scan_work += done; /* inv.hook-not-scan: hook work only bounds the slice */
+	gc->cur.hook_work += hooked;
 	if (rt->cfg.heapcheck) {
 		int bad = gc_heap_check(rt, stderr);
 		if (bad)

@@ -16,7 +16,7 @@ gc_color gc_test_color(mg_runtime *rt, const void *p)
 		return GC_COLOR_WHITE;
 	void *obj = (void *)(gc_slot_addr(s, idx) + GC_HDR_SIZE);
 	for (size_t i = 0; i < gc->qn; i++)
-		if (gc->q[i].obj == obj)
+		if (gc->q[i].obj == obj && !(gc->q[i].tag & GC_TAG_HOOK_ONLY)) /* hook-only: not mark work */
 			return GC_COLOR_GREY;
 	return GC_COLOR_BLACK;
 }

@@ -132,9 +132,10 @@ static inline void cell_move(mg_runtime *rt, const rt_typeinfo *ti, bool indirec
 /* ---- bucket arrays and overflow ----------------------------------------- */
 
 /* Allocates (or, given `dirty`, clears and reuses) an array of 2^B buckets
- * plus 2^(B-4) preallocated overflow buckets when B >= 4.  The last
- * preallocated bucket's overflow pointer is set to the array itself as an
- * end marker (a bucket's overflow is otherwise NULL until used). */
+ * plus 2^(B-4) preallocated overflow buckets when B >= 4 (inv.array-len:
+ * maptrace reads 2^B back from the length).  The last preallocated
+ * bucket's overflow pointer is set to the array itself as an end marker
+ * (a bucket's overflow is otherwise NULL until used). */
 static void *make_bucket_array(mg_runtime *rt, const mg_maptype *t, uint8_t B, void *dirty, void **next_ovf)
 {
 	uint64_t base = map_bucket_shift(B), n = base;

@@ -8,6 +8,10 @@
  * buckets that share the bucket index.  A key's bucket is the low B bits of
  * its hash; its tophash the high byte, raised past the states below.
  *
+ *   inv.array-len: an array of 2^B buckets is allocated with 2^(B-4)
+ *     preallocated overflow buckets after them when B >= 4, none below, so
+ *     its length alone gives 2^B (map_array_nbuckets).
+ *
  *   tophash states (MAP_TOPHASH_LIST): emptyRest 0 (this cell and every
  *   later cell of the chain are empty), emptyOne 1, evacuatedX 2,
  *   evacuatedY 3 (moved to the low / high half of the new array),
@@ -204,6 +208,7 @@ struct map_rt {
 	rt_typeinfo *hmap_ti, *extra_ti, *ovflist_ti, *ovf_ti, *iter_ti;
 	uint32_t next_id;
 	bool test_no_evac_barrier; /* tests only: evacuation copies without barriers */
+	struct map_trace *trace;   /* trace.c's figures, found from a map type in its hooks */
 };
 
 map_rt *map_rt_of(mg_runtime *rt);
@@ -465,6 +470,12 @@ __attribute__((always_inline)) static inline void *map_elem_of_k(const mg_maptyp
 }
 
 static inline uint64_t map_bucket_shift(uint8_t B) { return (uint64_t)1 << B; }
+/* 2^B from a bucket array's length (inv.array-len): len is 2^B, or
+ * 2^B + 2^(B-4) = 17 * 2^(B-4), which is not a power of two. */
+static inline uint64_t map_array_nbuckets(uint64_t len)
+{
+	return (len & (len - 1)) == 0 ? len : len / 17 * 16;
+}
 static inline uint64_t map_bucket_mask(uint8_t B) { return map_bucket_shift(B) - 1; }
 static inline bool map_growing(const mg_hmap *h) { return h->oldbuckets != NULL; }
 static inline bool map_same_size_grow(const mg_hmap *h) { return (h->flags & MAP_SAME_SIZE_GROW) != 0; }
@@ -522,12 +533,38 @@ void map_event(mg_runtime *rt, const mg_hmap *h, const char *ev, const char *fmt
 	__attribute__((format(printf, 4, 5)));
 static inline bool map_events_on(const mg_runtime *rt) { return rt->cfg.maptrace >= 2; }
 
-/* maptrace (trace.c): the scan hooks of the hmap and hiter types, and the
- * last cycle's figures for tests: maps, growing, same-size, iters, BN, BO,
- * E, VN, VO, J, X bytes, full, emptyOne, emptyRest, evacX+evacY, evacEmpty. */
+/* maptrace (trace.c): the scan hooks of the hmap and hiter types, the
+ * chunk hook of bucket arrays (ud: the map type), and the last cycle's
+ * figures for tests: maps, growing, same-size, iters, BN, BO, E, VN, VO, J,
+ * X bytes, full, emptyOne, emptyRest, evacX+evacY, evacEmpty. */
 void map_hmap_scanned(mg_runtime *rt, const void *obj, size_t len, void *ud);
 void map_iter_scanned(mg_runtime *rt, const void *obj, size_t len, void *ud);
+uint64_t map_trace_chunk(mg_runtime *rt, void *arr, uint32_t len, uint32_t from, uint32_t to, uint32_t tag,
+                         void *ud);
 void map_trace_last(mg_runtime *rt, uint64_t out[16]);
+
+/* Why the marker counts a bucket array: the low bits of its work item's
+ * tag (trace.c; 0, the marker's own item, is counted by the address's
+ * entry).  Each is one holder's view, counted once per cycle. */
+enum {
+	MAP_TRACE_NEW = 1,     /* a live map's current array, held when the map was scanned */
+	MAP_TRACE_OLD = 2,     /* its old array */
+	MAP_TRACE_ITER = 3,    /* an array only an iterator held when it was scanned */
+	MAP_TRACE_PENDING = 4, /* walks only: an array the marker reached before its holders' hooks */
+	MAP_TRACE_NROLES
+};
+
+/* Tests only: what the chunk hook walked since the last reset (and since
+ * the cycle's mark began), to prove each call stays within one chunk. */
+typedef struct map_trace_walks {
+	uint64_t calls;                      /* chunk-hook calls that walked a bucket */
+	uint64_t max_main;                   /* most buckets of the array one call walked */
+	uint64_t max_all;                    /* the same, with their overflow chains */
+	uint64_t buckets[MAP_TRACE_NROLES];  /* buckets walked, chains included, by role when walked */
+	uint64_t cold;                       /* of which by hook-only items (not just scanned) */
+	uint64_t counted[MAP_TRACE_NROLES];  /* buckets in the line's figures, by the role they count in */
+} map_trace_walks;
+void map_trace_test_walks(mg_runtime *rt, map_trace_walks *out, bool reset);
 /* Heap snapshots (snapshot.c): the "map" member of an hmap object. */
 void map_snapshot_describe(mg_runtime *rt, const void *obj, size_t len, FILE *f);
 

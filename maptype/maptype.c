@@ -168,6 +168,13 @@ static mg_maptype *maptype_make(mg_runtime *rt, const mg_type *key, const mg_typ
 	mt->bucket.align = 8;
 	mt->bucket.ptrs = mt->bucket_fields;
 	mt->bucket_ti = rt_type_register(rt, &mt->bucket);
+	/* maptrace counts bucket arrays as the marker scans them (trace.c);
+	 * without it the type has no chunk hook, and the marker's test of one
+	 * is never taken. */
+	if (rt->cfg.maptrace) {
+		mt->bucket_ti->chunk = map_trace_chunk;
+		mt->bucket_ti->chunk_ud = mt;
+	}
 	return mt;
 }
 

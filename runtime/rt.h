@@ -42,9 +42,21 @@
  * its maps this way; the gc stays ignorant of what they mean). */
 typedef void (*rt_describe_fn)(mg_runtime *rt, const void *obj, size_t len, FILE *out);
 
+/* The chunk hook of an array type: called by the marker for every chunk
+ * [from, to) of an array of the type that it scans (single objects of the
+ * type are only scanned), and of a hook-only
+ * item (gc/gc.h, TAGGED WORK ITEMS), with the item's tag (0: untagged);
+ * returns the bytes of work it did, which count toward the mark slice's
+ * budget.  It runs inside the
+ * collector: no allocation on the heap, no pointer stores. */
+typedef uint64_t (*rt_chunk_fn)(mg_runtime *rt, void *arr, uint32_t len, uint32_t from, uint32_t to, uint32_t tag,
+                                void *ud);
+
 typedef struct rt_typeinfo {
 	const mg_type *t;
 	rt_describe_fn describe; /* optional, set by the layer that owns the type */
+	rt_chunk_fn chunk;       /* optional, likewise: see rt_chunk_fn */
+	void *chunk_ud;
 	uint32_t id;
 	uint32_t elem_size;     /* t->size */
 	uint32_t nptrs;

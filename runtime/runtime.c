@@ -188,6 +188,8 @@ rt_typeinfo *rt_type_register(mg_runtime *rt, const mg_type *t)
 	ti = rt_xrealloc(rt, NULL, sizeof *ti);
 	ti->t = t;
 	ti->describe = NULL;
+	ti->chunk = NULL;
+	ti->chunk_ud = NULL;
 	ti->id = ty->n;
 	ti->elem_size = (uint32_t)t->size;
 	ti->nptrs = (uint32_t)t->nptrs;

@@ -18,6 +18,7 @@
  * the same cycle with the same @S.SSSs, and (maptrace=1) every gc line
  * followed by its map line.
  */
+#include "tests/support/map_figs.h"
 #include "tests/support/mgt.h"
 
 #include "gc/gc.h"
@@ -48,10 +49,9 @@ static const char *const map_contract_re =
 
 /* ---- figures ---------------------------------------------------------------- */
 
-typedef struct figs {
-	uint64_t maps, growing, same, iters, bn, bo, evac, vn, vo, j, jbytes;
-	uint64_t full, e1, er, ex, ey, ee;
-} figs;
+/* The expected figures, and the oracle that walks maps for them:
+ * tests/support/map_figs.h. */
+typedef mgt_figs figs;
 
 typedef struct gline {
 	uint64_t n, secs, ms, h0, h1, h2, goal, stacks, globals, procs;
@@ -221,107 +221,10 @@ static void figs_text(const figs *w, char *buf, size_t n)
 /* Both views of the last cycle against the expected figures. */
 static void expect_figs(tl *t, const mline *m, const figs *w, const char *what)
 {
-	uint64_t got[16];
-	map_trace_last(t->rt, got);
-	const uint64_t want[16] = {w->maps, w->growing, w->same, w->iters, w->bn, w->bo, w->evac, w->vn, w->vo,
-	                           w->j, w->jbytes, w->full, w->e1, w->er, w->ex + w->ey, w->ee};
-	static const char *const names[16] = {"maps", "growing", "same-size", "iters", "BN", "BO", "E", "VN", "VO",
-	                                      "J", "X bytes", "full", "emptyOne", "emptyRest", "evacX+evacY",
-	                                      "evacEmpty"};
-	for (int i = 0; i < 16; i++)
-		cr_expect_eq(got[i], want[i], "%s: map_trace_last %s = %" PRIu64 ", want %" PRIu64, what, names[i], got[i],
-		             want[i]);
+	mgt_figs_expect_last(t->rt, w, what);
 	char text[400];
 	figs_text(w, text, sizeof text);
 	cr_assert_str_eq(m->text, text, "%s: the printed map line\n  got:  %s\n  want: %s", what, m->text, text);
-}
-
-/* ---- the oracle: walks arrays with map.h's geometry ---------------------------- */
-
-static void tally_cells(figs *f, void *b)
-{
-	for (unsigned k = 0; k < MAP_BUCKET_CNT; k++) {
-		uint8_t top = map_tophashes(b)[k];
-		switch (top) {
-		case MAP_EMPTY_REST: f->er++; break;
-		case MAP_EMPTY_ONE: f->e1++; break;
-		case MAP_EVACUATED_X: f->ex++; break;
-		case MAP_EVACUATED_Y: f->ey++; break;
-		case MAP_EVACUATED_EMPTY: f->ee++; break;
-		default: f->full++; break;
-		}
-	}
-}
-
-/* Tallies buckets [0, n) of arr with their chains; returns the overflow
- * buckets met.  *outside (if given) counts those that are not inside
- * arr's own allocation of arr_bytes (preallocated overflow buckets are). */
-static uint64_t tally_array(figs *f, const mg_maptype *t, void *arr, uint64_t n, size_t arr_bytes,
-                            uint64_t *outside)
-{
-	uint64_t ovf = 0, out = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		int guard = 0;
-		for (void *b = map_bucket_at(t, arr, i); b; b = map_overflow(t, b)) {
-			cr_assert_lt(guard++, 1000, "the chain of bucket %" PRIu64 " does not end", i);
-			if (b != map_bucket_at(t, arr, i)) {
-				ovf++;
-				if (!((char *)b >= (char *)arr && (char *)b < (char *)arr + arr_bytes))
-					out++;
-			}
-			tally_cells(f, b);
-		}
-	}
-	if (outside)
-		*outside = out;
-	return ovf;
-}
-
-/* inv.evac-marks, checked cell by cell: all or none evacuated. */
-static bool old_bucket_evacuated(const mg_maptype *t, void *arr, uint64_t i)
-{
-	int ev = 0, cells = 0;
-	for (void *b = map_bucket_at(t, arr, i); b; b = map_overflow(t, b))
-		for (unsigned k = 0; k < MAP_BUCKET_CNT; k++, cells++) {
-			uint8_t top = map_tophashes(b)[k];
-			ev += top >= MAP_EVACUATED_X && top <= MAP_EVACUATED_EMPTY;
-		}
-	cr_assert(ev == 0 || ev == cells, "old bucket %" PRIu64 ": %d of %d cells evacuated", i, ev, cells);
-	return ev == cells;
-}
-
-static void truth_map(figs *f, const mg_hmap *h)
-{
-	const mg_maptype *t = h->t;
-	f->maps++;
-	if (!h->buckets)
-		return;
-	uint64_t nb = (uint64_t)1 << h->B;
-	f->bn += nb;
-	f->vn += tally_array(f, t, h->buckets, nb, 0, NULL);
-	if (h->oldbuckets) {
-		uint64_t nold = (h->flags & MAP_SAME_SIZE_GROW) ? nb : nb / 2;
-		f->growing++;
-		f->same += (h->flags & MAP_SAME_SIZE_GROW) != 0;
-		f->bo += nold;
-		for (uint64_t i = 0; i < nold; i++)
-			f->evac += old_bucket_evacuated(t, h->oldbuckets, i);
-		f->vo += tally_array(f, t, h->oldbuckets, nold, 0, NULL);
-	}
-}
-
-/* An array held only by an iterator: its cells, and its size (its own
- * allocation, len from the header, plus overflow buckets chained from it
- * that live elsewhere). */
-static void truth_iter_only(tl *t, figs *f, const mg_maptype *mt, void *arr, unsigned B)
-{
-	size_t len = 0;
-	const mg_type *ty = mg_typeof(t->rt, arr, &len);
-	cr_assert_eq(ty, &mt->bucket, "the saved array is still a bucket array");
-	uint64_t outside = 0;
-	tally_array(f, mt, arr, (uint64_t)1 << B, len * mt->bucketsize, &outside);
-	f->j++;
-	f->jbytes += ((uint64_t)len + outside) * mt->bucketsize;
 }
 
 /* ---- building maps ----------------------------------------------------------- */
@@ -400,7 +303,7 @@ Test(maptrace_line, mid_grow_figures)
 	          "after the 53rd key: growing=%d same=%d B=%u old=%zu nevacuate=%zu", in.growing, in.same_size, in.B,
 	          in.noldbuckets, in.nevacuate);
 	for (uint64_t i = 0; i < 8; i++)
-		cr_assert_eq(old_bucket_evacuated(t.m0->t, t.m0->oldbuckets, i), i < 2, "old bucket %" PRIu64, i);
+		cr_assert_eq(mgt_old_bucket_evacuated(t.m0->t, t.m0->oldbuckets, i), i < 2, "old bucket %" PRIu64, i);
 
 	/* An update of a present key in old bucket 2 = nevacuate evacuates 2, then 3. */
 	int64_t k2 = 0;
@@ -414,7 +317,7 @@ Test(maptrace_line, mid_grow_figures)
 	cr_assert_eq(in.count, 53);
 
 	figs w = {0};
-	truth_map(&w, t.m0);
+	mgt_figs_map(&w, t.m0);
 	/* What the construction fixes, independently of the walk. */
 	cr_assert(w.maps == 1 && w.growing == 1 && w.same == 0 && w.bn == 16 && w.bo == 8 && w.evac == 4);
 	cr_assert_eq(w.full, 53, "every entry is one full cell (noscan: evacuated cells are marked, not full)");
@@ -458,7 +361,7 @@ Test(maptrace_line, same_size_grow_counted)
 	cr_assert(in.growing && in.same_size && in.B == 2 && in.noldbuckets == 4, "growing=%d same=%d B=%u",
 	          in.growing, in.same_size, in.B);
 	figs w = {0};
-	truth_map(&w, t.m0);
+	mgt_figs_map(&w, t.m0);
 	cr_assert(w.growing == 1 && w.same == 1 && w.bn == 4 && w.bo == 4 && w.vo == 4);
 	cr_assert_eq(w.ey, 0, "a same-size grow has no Y half");
 	expect_figs(&t, tl_gc(&t), &w, "same-size grow");
@@ -485,7 +388,7 @@ Test(maptrace_line, iter_only_after_grow_finished)
 
 	/* The iterator on the current array: nothing is iter-only. */
 	figs w = {0};
-	truth_map(&w, t.m0);
+	mgt_figs_map(&w, t.m0);
 	w.iters = 1;
 	expect_figs(&t, tl_gc(&t), &w, "iterator on the current array");
 
@@ -498,8 +401,8 @@ Test(maptrace_line, iter_only_after_grow_finished)
 	cr_assert(t.m0->B == 4 && t.m0->buckets != A);
 
 	memset(&w, 0, sizeof w);
-	truth_map(&w, t.m0);
-	truth_iter_only(&t, &w, t.m0->t, A, 3);
+	mgt_figs_map(&w, t.m0);
+	mgt_figs_iter_only(t.rt, &w, t.m0->t, A, 3);
 	w.iters = 1;
 	cr_assert_eq(w.j, 1);
 	uint64_t ovfA = 0;
@@ -519,7 +422,7 @@ Test(maptrace_line, iter_only_after_grow_finished)
 	t.it = NULL;
 	mg_scope_leave(t.rt, &is);
 	memset(&w, 0, sizeof w);
-	truth_map(&w, t.m0);
+	mgt_figs_map(&w, t.m0);
 	expect_figs(&t, tl_gc(&t), &w, "after the iterator was dropped");
 	cr_assert_null(mg_typeof(t.rt, A, NULL), "the old array is freed once no iterator holds it");
 	tl_close(&t);
@@ -545,7 +448,7 @@ Test(maptrace_line, iter_only_not_while_oldbuckets)
 	cr_assert_eq(t.m0->oldbuckets, A);
 	cr_assert_lt(t.m0->nevacuate, 8);
 	figs w = {0};
-	truth_map(&w, t.m0);
+	mgt_figs_map(&w, t.m0);
 	w.iters = 1;
 	cr_assert(w.j == 0 && w.bo == 8 && w.growing == 1);
 	const mline *m = tl_gc(&t);
@@ -591,8 +494,8 @@ Test(maptrace_line, iter_only_size_counts_preallocated_overflow_once)
 	finish_grow(&t, t.m0);
 
 	figs w = {0};
-	truth_map(&w, t.m0);
-	truth_iter_only(&t, &w, mt, A, 4);
+	mgt_figs_map(&w, t.m0);
+	mgt_figs_iter_only(t.rt, &w, mt, A, 4);
 	w.iters = 1;
 	uint64_t ovf_outside = 0;
 	for (uint64_t i = 0; i < 16; i++)
@@ -629,7 +532,7 @@ Test(maptrace_line, noscan_overflow_through_extra_lists)
 		ovf[i] = t.m0->extra->overflow->v[i];
 
 	figs w = {0};
-	truth_map(&w, t.m0);
+	mgt_figs_map(&w, t.m0);
 	const figs exact = {.maps = 1, .bn = 4, .vn = 3, .full = 26, .er = 8 * 7 - 26};
 	cr_assert(memcmp(&w, &exact, sizeof w) == 0, "the walk agrees with the construction");
 	expect_figs(&t, tl_gc(&t), &exact, "noscan chains");
@@ -645,7 +548,7 @@ Test(maptrace_line, noscan_overflow_through_extra_lists)
 	          in.growing, in.B, in.nevacuate);
 	cr_assert(t.m0->extra->oldoverflow && t.m0->extra->oldoverflow->len == 3);
 	memset(&w, 0, sizeof w);
-	truth_map(&w, t.m0);
+	mgt_figs_map(&w, t.m0);
 	cr_assert(w.bn == 8 && w.bo == 4 && w.vo == 3 && w.evac == 2 && w.full == 27);
 	expect_figs(&t, tl_gc(&t), &w, "noscan chains on the old array");
 	for (int i = 0; i < 3; i++)
@@ -688,7 +591,7 @@ Test(maptrace_line, tophash_after_deletes)
 			deli(&t, t.m0, k[steps[s].del]);
 		figs w = {.maps = 1, .bn = 1, .full = steps[s].full, .e1 = steps[s].e1, .er = steps[s].er};
 		figs walked = {0};
-		truth_map(&walked, t.m0);
+		mgt_figs_map(&walked, t.m0);
 		cr_assert(memcmp(&w, &walked, sizeof w) == 0, "step %zu: the bucket is not in the expected state", s);
 		char what[48];
 		snprintf(what, sizeof what, "after deleting cell %d (step %zu)", steps[s].del, s);
@@ -707,9 +610,9 @@ Test(maptrace_line, dead_map_not_counted)
 	for (int64_t k = 0; k < 30; k++)
 		seti(&t, t.m0, k, k), seti(&t, t.m1, k, k), seti(&t, t.m1, k + 1000, k);
 	figs both = {0}, one = {0};
-	truth_map(&both, t.m0);
-	truth_map(&both, t.m1);
-	truth_map(&one, t.m0);
+	mgt_figs_map(&both, t.m0);
+	mgt_figs_map(&both, t.m1);
+	mgt_figs_map(&one, t.m0);
 	expect_figs(&t, tl_gc(&t), &both, "two live maps");
 	cr_assert_eq(both.maps, 2);
 	t.m1 = NULL; /* garbage now */
@@ -962,8 +865,8 @@ Test(maptrace_line, empty_cleared_and_iter_across_clear)
 	          "clear keeps B and drops the old array; with an iterator alive the map gets a fresh array "
 	          "instead of reusing the current one (map.c, mg_map_clear)");
 	figs w = {0};
-	truth_map(&w, t.m0);
-	truth_iter_only(&t, &w, t.m0->t, A, 3);
+	mgt_figs_map(&w, t.m0);
+	mgt_figs_iter_only(t.rt, &w, t.m0->t, A, 3);
 	w.iters = 1;
 	cr_assert(w.bn == 16 && w.full == 0 && w.e1 == 0 && w.j == 1);
 	cr_assert_eq(w.er, 8 * (16 + w.vn) + 8 * (8 + (w.jbytes / t.m0->t->bucketsize - 8)),
@@ -972,7 +875,7 @@ Test(maptrace_line, empty_cleared_and_iter_across_clear)
 	t.it = NULL;
 	mg_scope_leave(t.rt, &is);
 	memset(&w, 0, sizeof w);
-	truth_map(&w, t.m0);
+	mgt_figs_map(&w, t.m0);
 	expect_figs(&t, tl_gc(&t), &w, "cleared map, iterator gone");
 	tl_close(&t);
 }
