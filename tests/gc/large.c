@@ -216,17 +216,23 @@ Test(large, move_within_half_scanned_array)
 	move_within_half_scanned(MG_WB_DIJKSTRA);
 }
 
+/* n resident MiB objects, each held by a global root in objs[]. */
+static void alloc_rooted_mib(mg_runtime *rt, unsigned char **objs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		objs[i] = mg_alloc_bytes(rt, 1 << 20);
+		mg_global_root(rt, &objs[i], "mib");
+		memset(objs[i], 0x11, 1 << 20); /* make the pages resident */
+	}
+}
+
 /* Dead large objects go back to the OS at the end of the sweep. */
 Test(large, heap_mapped_drops_when_large_objects_die)
 {
 	enum { N = 24 };
 	mg_runtime *rt = open_cfg(100, 0);
 	static unsigned char *objs[N];
-	for (int i = 0; i < N; i++) {
-		objs[i] = mg_alloc_bytes(rt, 1 << 20);
-		mg_global_root(rt, &objs[i], "mib");
-		memset(objs[i], 0x11, 1 << 20); /* make the pages resident */
-	}
+	alloc_rooted_mib(rt, objs, N);
 	mg_gc(rt);
 	mg_stats live = mgt_stats(rt);
 	cr_assert_geq(live.heap_mapped, (uint64_t)N << 20);
@@ -266,11 +272,7 @@ Test(large, scavenger_returns_memory_at_its_pace)
 	enum { N = 48 };
 	mg_runtime *rt = open_cfg(100, 0);
 	static unsigned char *objs[N];
-	for (int i = 0; i < N; i++) {
-		objs[i] = mg_alloc_bytes(rt, 1 << 20);
-		mg_global_root(rt, &objs[i], "mib");
-		memset(objs[i], 0x11, 1 << 20);
-	}
+	alloc_rooted_mib(rt, objs, N);
 	mg_gc(rt);
 	for (int i = 0; i < N; i++)
 		mg_global_unroot(rt, &objs[i]);
