@@ -21,4 +21,6 @@ set +e
 rc=$?
 set -e
 [[ $rc -eq 2 ]] || { echo "unknown option exited $rc, want 2" >&2; exit 1; }
+"$bench" --help | grep -q '^usage:' || { echo "--help printed no usage on stdout or failed" >&2; exit 1; }
+if "$bench" --seed -1 2>/dev/null; then echo "--seed -1 accepted" >&2; exit 1; fi
 echo "mapbench smoke: 10 rows"

@@ -362,13 +362,14 @@ static void run(mg_runtime *rt, bool strings, size_t n, uint64_t seed)
 	mg_scope_leave(rt, &s);
 }
 
+/* why == NULL: asked for (--help), exit 0; otherwise a usage error, exit 2. */
 static MG_NORETURN void usage(const char *why)
 {
 	if (why)
 		fprintf(stderr, "mapbench: %s\n", why);
-	fprintf(stderr, "usage: mapgc-mapbench [--sizes N,N,...] [--keys int64,string] [--seed N]\n"
-	                "                      [--mintime-ms N] [--trials N] [--csv PATH]\n");
-	exit(2);
+	fprintf(why ? stderr : stdout, "usage: mapgc-mapbench [--sizes N,N,...] [--keys int64,string] [--seed N]\n"
+	                               "                      [--mintime-ms N] [--trials N] [--csv PATH]\n");
+	exit(why ? 2 : 0);
 }
 
 static uint64_t parse_u64(const char *s, const char *what)
@@ -418,7 +419,11 @@ int main(int argc, char **argv)
 			if (!keys[0] && !keys[1])
 				usage("bad key type");
 		} else if (!strcmp(a, "--seed")) {
-			seed = parse_u64(v, "bad seed");
+			char *end;
+			errno = 0;
+			seed = strtoull(v, &end, 10); /* all 64 bits: not through parse_u64's double */
+			if (errno || end == v || *end || *v == '-')
+				usage("bad seed");
 		} else if (!strcmp(a, "--mintime-ms")) {
 			mintime_ns = parse_u64(v, "bad mintime") * 1000000u;
 		} else if (!strcmp(a, "--trials")) {
