@@ -67,7 +67,9 @@
  *                   the pause.  CPU is the process's (CLOCK_PROCESS_CPUTIME_ID)
  *                   between the events: the world is stopped, so it is
  *                   the collecting thread's plus that of libgc's parallel
- *                   markers (PARALLEL MARKING below), and nothing else.
+ *                   markers (PARALLEL MARKING below).  A thread libgc
+ *                   does not stop (one the program never registered)
+ *                   would count too; mapgc runs none.
  *   H0->H1->H2      H0 = H1: live at the last collection + bytes allocated
  *                   since (GC_get_bytes_since_gc) — libgc allocates nothing
  *                   during its stop-the-world mark, so the two are equal.
