@@ -10,7 +10,8 @@
  * size), or one large object.  A page map gives, for every page of an in-use
  * span, its span, so any address — interior pointers included — finds its
  * object in O(1) (inv.pagemap).  Free page runs coalesce; free runs that stay
- * unused are returned to the OS with madvise at the end of sweeping.
+ * unused are returned to the OS with madvise at the end of sweeping, at
+ * most GC_SCAVENGE_RATE bytes a second (sweep.c).
  *
  * OBJECTS.  Every object starts with a one-word header naming its type id
  * and, for arrays, the length (inv.hdr-type).  User pointers point just past
