@@ -85,6 +85,11 @@ typedef struct mg_config {
 	bool ignore_env;       /* true: do not apply MAPGC_* from the environment */
 	int wbtrace;           /* 1: count what the write barrier does, measure floating garbage
 	                        * (a re-mark per cycle: a study mode, like checkmark), print the wb line */
+	int procs;             /* Ps, like GOMAXPROCS (DESIGN.md §9); 0: the CPUs this process may
+	                        * run on.  MAPGC_PROCS=N overrides.  mg_runtime_config gives the
+	                        * resolved count (>= 1). */
+	int smallbuf;          /* gcsmallbuf=1: tiny mark-work and barrier buffers, so that every
+	                        * flush path runs constantly (a debug mode) */
 } mg_config;
 
 /* Fill *cfg with the defaults (GOGC 100, hybrid barrier, no tracing). */
