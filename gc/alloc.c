@@ -92,7 +92,7 @@ static gc_span *refill(mg_runtime *rt, uint32_t sc)
 		/* swept and detached by the sweeper */
 	} else {
 		s = span_alloc_or_collect(rt, gc_class_npages(sc >> 1));
-		gc_span_init_small(s, sc);
+		gc_span_init_small(rt, s, sc);
 		s->sweepgen = gc->sweepgen;
 	}
 	s->in_cache = true;
@@ -106,7 +106,11 @@ static inline void *slot_finish(mg_runtime *rt, gc_span *s, uint32_t idx, uint32
 {
 	gc_state *gc = gc_of(rt);
 	uintptr_t slot = gc_slot_addr(s, idx);
-	gc_bit_set(s->allocbits, idx);
+	/* Only this thread writes the span's alloc bits (it is in this
+	 * thread's cache), but workers read them (mark.c): one relaxed store
+	 * of the word, the plain store's instruction. */
+	uint64_t bit = (uint64_t)1 << (idx & 63);
+	__atomic_store_n(&s->allocbits[idx >> 6], s->allocbits[idx >> 6] | bit, __ATOMIC_RELAXED);
 	s->nalloc++;
 	gc_unpoison((void *)slot, size);
 	GC_VG(gc_vg_alloc(gc, slot, size)); /* inv.vg-alloc; before the clear, which writes the chunk */
@@ -122,10 +126,14 @@ static inline void *slot_finish(mg_runtime *rt, gc_span *s, uint32_t idx, uint32
 	if (gc->phase == GC_MARK) {
 		/* inv.alloc-black: a new object holds nothing the marker could miss.
 		 * Types with a scan hook are queued so the hook sees them too. */
-		gc_bit_set(s->markbits, idx);
-		gc->cur.heap2 += s->elem_size;
+		gc_p *p = rt->mut.p;
+		if (gc->nproc == 1)
+			s->markbits[idx >> 6] |= bit;
+		else /* workers set other bits of the word */
+			__atomic_fetch_or(&s->markbits[idx >> 6], bit, __ATOMIC_RELAXED);
+		p->heap2 += s->elem_size;
 		if (!s->noscan)
-			gc->cur.heap2_scan += s->elem_size;
+			p->heap2_scan += s->elem_size;
 		gc->cur.alloc_during_mark += s->elem_size;
 		if (RT_UNLIKELY(ti->t->scanned != NULL) && !ti->noscan)
 			gc_push(rt, obj, 0);
@@ -151,8 +159,12 @@ void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 
 	if (RT_UNLIKELY(rt->cfg.gcevery) && !gc->test_driven && ++gc->alloc_count % rt->cfg.gcevery == 0)
 		gc_full_cycle(rt, false);
-	if (gc->phase == GC_MARK)
-		gc_assist(rt, bytes);
+	if (gc->phase == GC_MARK) {
+		if (RT_UNLIKELY(__atomic_load_n(&gc->p0_req, __ATOMIC_RELAXED)))
+			gc_p0_checkin(rt);
+		if (gc->phase == GC_MARK)
+			gc_assist(rt, bytes);
+	}
 
 	if (RT_LIKELY(bytes <= GC_MAX_SMALL)) {
 		uint32_t sc = gc_size_to_class(bytes) * 2 + (ti->noscan ? 1 : 0);
@@ -175,7 +187,7 @@ void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 	if ((size_t)npages << GC_PAGE_SHIFT < bytes)
 		mg_panic(rt, "runtime error: makeslice: len out of range");
 	gc_span *s = span_alloc_or_collect(rt, npages);
-	gc_span_init_large(s, ti->noscan);
+	gc_span_init_large(rt, s, ti->noscan);
 	s->sweepgen = gc->sweepgen;
 	gc_list_push(&gc->full[s->spanclass], s);
 	return slot_finish(rt, s, 0, (uint32_t)(bytes > UINT32_MAX ? UINT32_MAX : bytes), ti, array, (uint32_t)n);

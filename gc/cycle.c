@@ -82,19 +82,20 @@ void gc_print_gctrace(mg_runtime *rt, const gc_cycle *c, uint64_t gc_cpu_ns)
 	gc_format_ms(t[2], 32, c->t_end - c->t_markterm);
 	gc_format_ms(t[3], 32, c->cpu_sweepterm);
 	gc_format_ms(t[4], 32, c->cpu_assist);
-	gc_format_ms(t[5], 32, c->cpu_background);
-	gc_format_ms(t[6], 32, 0); /* idle mark workers: none */
+	gc_format_ms(t[5], 32, c->cpu_background + c->cpu_dedicated + c->cpu_fractional);
+	gc_format_ms(t[6], 32, c->cpu_idle);
 	gc_format_ms(t[7], 32, c->cpu_markterm);
+	uint32_t procs = c->procs ? c->procs : 1;
 	uint64_t since = c->t_start - rt->start_ns;
 	uint64_t elapsed = c->t_end - rt->start_ns;
-	uint64_t util = elapsed ? gc_cpu_ns * 100 / elapsed : 0;
+	uint64_t util = elapsed ? gc_cpu_ns * 100 / (elapsed * procs) : 0;
 	rt_trace_line(rt,
 	              "gc %u @%" PRIu64 ".%03" PRIu64 "s %" PRIu64 "%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms cpu, "
 	              "%" PRIu64 "->%" PRIu64 "->%" PRIu64 " MB, %" PRIu64 " MB goal, %" PRIu64 " MB stacks, "
 	              "%" PRIu64 " MB globals, %d P%s\n",
 	              c->n, since / 1000000000, since / 1000000 % 1000, util, t[0], t[1], t[2], t[3], t[4], t[5],
 	              t[6], t[7], c->heap0 >> 20, c->heap1 >> 20, c->heap2 >> 20,
-	              c->goal == UINT64_MAX ? 0 : c->goal >> 20, c->stacks >> 20, c->globals >> 20, 1,
+	              c->goal == UINT64_MAX ? 0 : c->goal >> 20, c->stacks >> 20, c->globals >> 20, procs,
 	              c->forced ? " (forced)" : "");
 }
 
@@ -116,6 +117,7 @@ void gc_start_cycle(mg_runtime *rt, bool forced)
 	gc->cur.heap0 = gc->heap_live;
 	gc->cur.heap_live_at_trigger = gc->heap_live;
 	gc->cur.goal = gc->pacer.goal;
+	gc->cur.procs = gc->nproc;
 	rt->mut.roots_scanned = false;
 	rt->mut.assist_debt = 0;
 	gc->phase = GC_MARK;
@@ -128,9 +130,20 @@ void gc_start_cycle(mg_runtime *rt, bool forced)
 		gc_scan_roots(rt);
 	uint64_t t1 = rt_nanotime(), c1 = rt_cputime();
 	gc->cur.t_mark = t1;
-	gc->cur.cpu_sweepterm = c1 - c0;
+	/* Go's sweepTermCpu: the pause's wall time × the Ps it stopped. */
+	gc->cur.cpu_sweepterm = (t1 - t0) * gc->nproc;
 	gc->stats.gc_cpu_ns += c1 - c0;
 	record_pause(gc, t1 - t0);
+	if (gc->nproc > 1 && !gc->test_driven) {
+		/* The workers start; P 0's roots, in hybrid mode, wait for its
+		 * first check-in (the first slice of the single-P collector),
+		 * and what the pause scanned goes to the workers. */
+		gc_workers_start_cycle(rt);
+		if (!rt->mut.roots_scanned)
+			__atomic_store_n(&gc->p0_req, 1, __ATOMIC_RELAXED);
+		else
+			gc_wdispose(rt, rt->mut.p);
+	}
 	gc->in_gc = false;
 }
 
@@ -143,6 +156,12 @@ void gc_mark_done(mg_runtime *rt)
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
 	gc->in_gc = true;
 	gc->phase = GC_MARK_TERMINATION;
+	/* The world stops: no worker marks from here.  Whatever a worker
+	 * still holds (only when mark termination is forced on a running
+	 * mark: mg_gc, a test) is drained here by P 0. */
+	gc_workers_stop(rt);
+	for (uint32_t i = 1; i < gc->nproc; i++)
+		gc_wdispose(rt, &gc->ps[i]);
 	gc->cur.t_markterm = t0;
 	gc->cur.heap1 = gc->heap_live;
 	/* Roots scanned before in this cycle are scanned again: dijkstra's
@@ -154,6 +173,7 @@ void gc_mark_done(mg_runtime *rt)
 			gc->cur.wb.rescan_bytes += gc->cur.stacks + gc->cur.globals;
 	}
 	gc_drain(rt);
+	gc_workers_merge(rt);
 	gc->wb_on = false;
 	/* Writing a heap snapshot stops the world too, but it is not collector
 	 * work: its time is kept out of the pause and the cycle's figures.  So
@@ -192,19 +212,30 @@ void gc_mark_done(mg_runtime *rt)
 	gc->stats.heap_marked = gc->cur.heap2;
 	uint64_t t1 = rt_nanotime() - snap_wall, c1 = rt_cputime() - snap_cpu;
 	gc->cur.t_end = t1;
-	gc->cur.cpu_markterm = c1 - c0;
+	gc->cur.cpu_markterm = (t1 - t0) * gc->nproc; /* Go's markTermCpu */
+	gc_cycle *c = &gc->cur;
+	uint64_t workers = c->cpu_dedicated + c->cpu_fractional + c->cpu_idle;
 	gc->stats.gc_cpu_ns += c1 - c0;
-	gc->stats.assist_cpu_ns += gc->cur.cpu_assist;
-	gc->stats.background_cpu_ns += gc->cur.cpu_background;
-	gc->stats.gc_cpu_ns += gc->cur.cpu_assist + gc->cur.cpu_background;
+	gc->stats.assist_cpu_ns += c->cpu_assist;
+	gc->stats.background_cpu_ns += c->cpu_background + c->cpu_dedicated + c->cpu_fractional;
+	gc->stats.idle_cpu_ns += c->cpu_idle;
+	gc->stats.dedicated_cpu_ns += c->cpu_dedicated;
+	gc->stats.fractional_cpu_ns += c->cpu_fractional;
+	gc->stats.mutator_mark_cpu_ns += c->cpu_assist + c->cpu_background;
+	gc->stats.worker_mark_cpu_ns += workers;
+	gc->stats.gc_cpu_ns += c->cpu_assist + c->cpu_background + workers;
+	/* Go's P% counts the pauses as wall × Ps and leaves idle marking out. */
+	gc->trace_gc_cpu_ns += c->cpu_sweepterm + c->cpu_markterm + c->cpu_assist + c->cpu_background +
+	                       c->cpu_dedicated + c->cpu_fractional;
 #define GC_X_ADD(field, key, shift, what) gc->stats.wb.field += gc->cur.wb.field;
 	MG_WBSTATS_LIST(GC_X_ADD)
 #undef GC_X_ADD
 	record_pause(gc, t1 - t0);
 	gc->last = gc->cur;
+	gc_workers_end_cycle(rt);
 	gc->in_gc = false;
 	if (rt->cfg.gctrace)
-		gc_print_gctrace(rt, &gc->cur, gc->stats.gc_cpu_ns);
+		gc_print_gctrace(rt, &gc->cur, gc->trace_gc_cpu_ns);
 	/* The map line is printed by a cycle hook (maptype/trace.c); the wb
 	 * line comes after it: gc, map, wb (DESIGN.md §5). */
 	rt_cycle_hooks_run(rt, RT_CYCLE_END, gc->cur.n);
@@ -226,15 +257,36 @@ static bool background_slice(mg_runtime *rt, uint64_t budget)
 	return empty;
 }
 
-/* gcstoptheworld=1: the mark phase runs inside the pause. */
+/* P 0 marks, beside the workers, until the end-of-mark protocol finds
+ * no work anywhere (the workers are then stopped); each of P 0's slices
+ * is timed as background work when `timed`. */
+static void mark_until_done(mg_runtime *rt, bool timed)
+{
+	gc_state *gc = gc_of(rt);
+	for (;;) {
+		bool empty;
+		if (timed) {
+			empty = background_slice(rt, gc->slice_budget);
+		} else {
+			gc->in_gc = true;
+			empty = gc_mark_slice(rt, UINT64_MAX);
+			gc->in_gc = false;
+		}
+		if (!empty)
+			continue;
+		if (gc_workers_mark_done(rt))
+			return;
+		gc_workers_wait(rt);
+	}
+}
+
+/* gcstoptheworld=1: the mark phase runs inside the pause, on every P. */
 static void stw_cycle(mg_runtime *rt, bool forced)
 {
 	gc_state *gc = gc_of(rt);
 	gc_start_cycle(rt, forced);
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
-	gc->in_gc = true;
-	gc_drain(rt);
-	gc->in_gc = false;
+	mark_until_done(rt, false);
 	uint64_t t1 = rt_nanotime();
 	gc->cur.cpu_background += rt_cputime() - c0;
 	record_pause(gc, t1 - t0);
@@ -251,16 +303,14 @@ void gc_full_cycle(mg_runtime *rt, bool forced)
 		return;
 	/* Finish the cycle in progress, as runtime.GC does, then run a whole one. */
 	if (gc->phase == GC_MARK) {
-		while (!background_slice(rt, gc->slice_budget))
-			;
+		mark_until_done(rt, true);
 		gc_mark_done(rt);
 	}
 	if (rt->cfg.stoptheworld) {
 		stw_cycle(rt, forced);
 	} else {
 		gc_start_cycle(rt, forced);
-		while (!background_slice(rt, gc->slice_budget))
-			;
+		mark_until_done(rt, true);
 		gc_mark_done(rt);
 	}
 	if (forced)
@@ -301,7 +351,10 @@ void mg_safepoint(mg_runtime *rt)
 	if (RT_UNLIKELY(rt->progress != NULL) && (tick & 63) == 0)
 		rt_progress_tick(rt);
 	if (gc->phase == GC_MARK) {
-		if (tick & 15)
+		if (RT_UNLIKELY(__atomic_load_n(&gc->p0_req, __ATOMIC_RELAXED)))
+			gc_p0_checkin(rt);
+		/* With workers the mutator's P does no fractional share (workers.c). */
+		if ((tick & 15) || gc->nproc > 1 || gc->phase != GC_MARK)
 			return;
 		uint64_t elapsed = rt_nanotime() - gc->cur.t_mark;
 		uint64_t spent = gc->cur.cpu_background + gc->cur.cpu_assist;
@@ -333,7 +386,7 @@ mg_runtime *mg_open(const mg_config *cfg)
 		rt_out_of_memory(rt, sizeof *gc);
 	rt->gc = gc;
 	rt->mut.cache = &gc->cache;
-	gc->q_hooked_base = SIZE_MAX; /* no scanned hook is running */
+	gc_work_init(rt);
 	gc_heap_init(rt);
 	gc->slice_budget = rt->cfg.mark_slice ? rt->cfg.mark_slice : GC_DEFAULT_SLICE;
 	gc_pacer_in in = {.gogc = rt->cfg.gogc, .memlimit = rt->cfg.memlimit, .cons_mark = -1};
@@ -342,6 +395,7 @@ mg_runtime *mg_open(const mg_config *cfg)
 	gc->pacer.goal = out.goal;
 	gc->pacer.trigger = out.trigger;
 	gc->phase = GC_OFF;
+	gc_workers_init(rt);
 	rt_layers_attach(rt);
 	return rt;
 }
@@ -358,10 +412,12 @@ void mg_close(mg_runtime *rt)
 		free(rt);
 		return;
 	}
+	if (gc)
+		gc_workers_destroy(rt); /* no worker may read the heap from here */
 	rt_destroy(rt); /* extensions first: they may look at the heap */
 	if (gc) {
 		gc_heap_destroy(rt);
-		free(gc->q);
+		gc_work_destroy(rt);
 		free(gc);
 	}
 	free(rt);
@@ -380,4 +436,5 @@ void mg_read_stats(mg_runtime *rt, mg_stats *st)
 	st->heap_trigger = gc->pacer.trigger;
 	st->heap_mapped = gc->heap_mapped;
 	st->phase = gc->phase;
+	st->procs = gc->nproc;
 }

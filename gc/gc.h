@@ -73,6 +73,7 @@
 
 #include "runtime/rt.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /* ---- phases ------------------------------------------------------------- */
@@ -182,6 +183,52 @@ _Static_assert(sizeof(gc_work) == 16, "the tag lives in what was padding: the qu
  * own bits are the others, and a hooked item's tag is never 0). */
 #define GC_TAG_HOOK_ONLY (1u << 31)
 
+/* ---- Ps and mark work buffers (work.c, workers.c; DESIGN.md §9) -------- */
+
+/* A mark work buffer (Go's workbuf): a stack of grey items, owned by one P
+ * or on one of the shared lists. */
+typedef struct gc_wbuf {
+	struct gc_wbuf *next;
+	uint32_t n;
+	gc_work obj[];       /* gc_state.wbuf_cap items */
+} gc_wbuf;
+
+/* Work buffer items: GC_WBUF_CAP normally, GC_WBUF_SMALL under
+ * gcsmallbuf=1, where every put and get of a shared buffer, every swap and
+ * every hand-over runs every few objects.  The small size is still room
+ * for the pointers of any object a scanned hook looks up with
+ * gc_tag_pushed (an iterator has the most, 5), which must land in one
+ * buffer (work.c). */
+#define GC_WBUF_CAP 512
+#define GC_WBUF_SMALL 16
+
+/* What a P is asked to mark as, per cycle (Go 1.19's worker modes, plus
+ * the mutator's own share). */
+typedef enum gc_worker_mode { GC_WORKER_DEDICATED, GC_WORKER_FRACTIONAL, GC_WORKER_IDLE } gc_worker_mode;
+
+/* A P: the token a thread holds to run managed code or to mark.  P 0 is
+ * the mutator's; each other P has a mark worker thread.  Everything here
+ * but the thread fields is touched only by the P's holder while marking,
+ * and read by the mutator at mark termination, once the workers stopped
+ * (the lock's hand-over orders it). */
+typedef struct gc_p {
+	uint32_t id;
+	gc_wbuf *b1, *b2;            /* Go's gcWork: push and pop b1, swap with b2 */
+	/* During a scanned hook: b1 and its height before the hooked
+	 * object's scan (gc_tag_pushed looks above it); SIZE_MAX outside. */
+	gc_wbuf *hooked_buf;
+	size_t hooked_base;
+	/* This cycle's figures, summed into gc->cur at mark termination. */
+	uint64_t heap2, heap2_scan;  /* bytes marked (shaded, or allocated black) */
+	uint64_t scan_work, hook_work;
+	uint64_t cpu_dedicated, cpu_fractional, cpu_idle; /* ns of worker marking, by mode */
+	uint64_t handed_over;        /* items of hooked types given to P 0 */
+	/* The worker thread (P > 0). */
+	struct mg_runtime *rt;
+	pthread_t thread;
+	bool thread_started;
+} gc_p;
+
 typedef struct gc_mcache {
 	gc_span *alloc[GC_NSPANCLASS];
 } gc_mcache;
@@ -192,7 +239,11 @@ typedef struct gc_cycle {
 	bool forced;
 	uint64_t t_start, t_mark, t_markterm, t_end;   /* monotonic ns */
 	uint64_t cpu_sweepterm, cpu_markterm;          /* ns */
-	uint64_t cpu_assist, cpu_background;           /* ns */
+	uint64_t cpu_assist, cpu_background;           /* ns on the mutator's thread: assists, and
+	                                                * its other marking (safepoint slices, check-ins) */
+	uint64_t cpu_dedicated, cpu_fractional, cpu_idle; /* ns of the mark workers, by mode */
+	uint64_t handed_over;                          /* items workers gave P 0 (hooked types) */
+	uint32_t procs;                                /* Ps when the cycle started */
 	uint64_t heap0, heap1, heap2, goal;            /* bytes */
 	uint64_t heap2_scan;                           /* of heap2, in scan spans */
 	uint64_t stacks, globals;                      /* root bytes scanned */
@@ -243,10 +294,30 @@ typedef struct gc_state {
 	uint8_t wb_path;                /* the slow path's case: cfg.wb, + GC_WB_COUNTED under
 	                                 * wbtrace=1; set at sweep termination (barrier.c) */
 	bool in_gc;                     /* reentrancy guard */
-	gc_work *q;                     /* grey objects (the mark queue) */
-	size_t qn, qcap;
-	size_t q_hooked_base;           /* during a scanned hook: the queue's height before the
-	                                 * hooked object's scan (gc_tag_pushed looks above it) */
+	/* Ps and the grey set: each P's two buffers, the shared lists of full
+	 * and empty buffers, and the hand-over list of items whose types have
+	 * hooks, which only P 0 runs (work.c). */
+	gc_p *ps;
+	uint32_t nproc;                 /* cfg.procs */
+	uint32_t wbuf_cap;              /* items per buffer */
+	pthread_mutex_t wlock;          /* the lists, worker states, and the conditions below */
+	pthread_cond_t work_cv;         /* workers wait here: for a cycle, for work */
+	pthread_cond_t mut_cv;          /* the mutator waits here: for workers to stop or run dry */
+	gc_wbuf *wfull, *wempty, *handover;
+	size_t nfull;                   /* buffers on full (atomic reads outside the lock) */
+	size_t nhandover;               /* items on handover (likewise) */
+	uint32_t nrunning;              /* workers marking (not waiting, not stopped) */
+	uint32_t nwaiting;              /* workers waiting for work in a cycle */
+	bool workers_on;                /* mark workers may mark this cycle */
+	int stop_workers;               /* atomic: workers stop between items (mutator's request) */
+	int p0_req;                     /* atomic: P 0 is asked to check in (workers.c) */
+	bool mut_waiting;               /* the mutator waits on mut_cv */
+	uint32_t ndedicated;            /* dedicated workers this cycle: P 1 … P ndedicated */
+	bool shutdown;                  /* workers exit */
+	uint64_t cycle_gen;             /* bumped at each cycle start: wakes parked workers */
+	int64_t bg_credit;              /* atomic: scan work of workers not yet taken by assists */
+	uint64_t worker_scan_work;      /* atomic: the workers' scan work this cycle, for the pacer */
+	double frac_goal;               /* Go's fractionalUtilizationGoal of this cycle */
 	gc_pacer pacer;
 	gc_cycle cur;                   /* cycle in progress */
 	gc_cycle last;                  /* last completed cycle */
@@ -259,6 +330,7 @@ typedef struct gc_state {
 	bool test_driven;
 	uint64_t os_requests;           /* for failalloc */
 	mg_stats stats;
+	uint64_t trace_gc_cpu_ns;       /* Go's GC CPU for the gc line's P%: pauses × Ps, no idle */
 	gc_mcache cache;                /* the mutator's (see rt_mutator.cache) */
 	const char *snap_json, *snap_v8;   /* mg_heap_snapshot request */
 	bool snap_pending;
@@ -266,13 +338,23 @@ typedef struct gc_state {
 	struct gc_boehm *boehm;         /* backend boehm only (boehm.c); NULL for mapgc */
 } gc_state;
 
+/* ---- protocol test hooks (gc_test.h) ------------------------------------ */
+
+/* Each names one step of the concurrent protocol that a test removes, to
+ * prove that a checker catches its absence.  0 in every normal run. */
+#define GC_HOOK_SKIP_STW_RECHECK 1u   /* gcMarkDone's stop-the-world re-check */
+#define GC_HOOK_SKIP_WB_FLUSH 2u      /* the barrier buffers' flush at mark termination */
+#define GC_HOOK_SCAN_TWICE 4u         /* a worker pushes an object it did not newly mark */
+extern unsigned gc_test_hooks;
+static inline bool gc_test_skip(unsigned h) { return RT_UNLIKELY(__atomic_load_n(&gc_test_hooks, __ATOMIC_RELAXED) & h); }
+
 /* ---- shared helpers ----------------------------------------------------- */
 
 static inline gc_state *gc_of(mg_runtime *rt) { return rt->gc; }
 
 static inline bool gc_in_arena(const gc_state *gc, uintptr_t a)
 {
-	return a >= gc->arena_lo && a < gc->committed;
+	return a >= gc->arena_lo && a < __atomic_load_n(&gc->committed, __ATOMIC_ACQUIRE);
 }
 
 /* The span of an in-use page, or NULL (free page, not in the heap). */
@@ -280,7 +362,9 @@ static inline gc_span *gc_span_of(const gc_state *gc, uintptr_t a)
 {
 	if (!gc_in_arena(gc, a))
 		return NULL;
-	gc_span *s = gc->pagemap[(a - gc->arena_lo) >> GC_PAGE_SHIFT];
+	/* Acquire: a span a worker finds here was initialised before it was
+	 * published (heap.c stores with release). */
+	gc_span *s = __atomic_load_n(&gc->pagemap[(a - gc->arena_lo) >> GC_PAGE_SHIFT], __ATOMIC_ACQUIRE);
 	return s && s->state != SPAN_FREE ? s : NULL;
 }
 
@@ -295,6 +379,12 @@ static inline uintptr_t gc_slot_addr(const gc_span *s, uint32_t i)
 }
 
 static inline bool gc_bit(const uint64_t *bits, uint32_t i) { return (bits[i >> 6] >> (i & 63)) & 1; }
+/* A bit of a word another thread may be changing (mark bits while workers
+ * mark, alloc bits while the mutator allocates). */
+static inline bool gc_bit_relaxed(const uint64_t *bits, uint32_t i)
+{
+	return (__atomic_load_n(&bits[i >> 6], __ATOMIC_RELAXED) >> (i & 63)) & 1;
+}
 static inline void gc_bit_set(uint64_t *bits, uint32_t i) { bits[i >> 6] |= (uint64_t)1 << (i & 63); }
 static inline void gc_bit_clear(uint64_t *bits, uint32_t i) { bits[i >> 6] &= ~((uint64_t)1 << (i & 63)); }
 static inline size_t gc_bitwords(uint32_t n) { return (n + 63) / 64; }
@@ -324,8 +414,9 @@ uint32_t gc_class_size(uint32_t cls);
 uint32_t gc_class_npages(uint32_t cls);
 gc_span *gc_span_alloc(mg_runtime *rt, uint32_t npages);  /* from the page heap */
 void gc_span_free(mg_runtime *rt, gc_span *s);            /* back to the page heap */
-void gc_span_init_small(gc_span *s, uint32_t spanclass);
-void gc_span_init_large(gc_span *s, bool noscan);
+/* Each ends by naming the span in the page map (published to workers). */
+void gc_span_init_small(mg_runtime *rt, gc_span *s, uint32_t spanclass);
+void gc_span_init_large(mg_runtime *rt, gc_span *s, bool noscan);
 void gc_heap_scavenge(mg_runtime *rt, uint64_t retain);
 void gc_list_push(gc_spanlist *l, gc_span *s);
 void gc_list_remove(gc_spanlist *l, gc_span *s);
@@ -337,6 +428,74 @@ void gc_for_each_span(mg_runtime *rt, void (*fn)(mg_runtime *, gc_span *, void *
 
 void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n);
 void gc_mcache_release(mg_runtime *rt);
+
+/* ---- work.c: Ps and work buffers ---------------------------------------- */
+
+void gc_work_init(mg_runtime *rt);       /* at mg_open: the Ps, the lock, the worker threads */
+void gc_work_destroy(mg_runtime *rt);    /* at mg_close: workers joined, buffers freed */
+/* Slow paths of the inline push and pop below (Go's gcWork.put / tryGet). */
+void gc_wput_slow(mg_runtime *rt, gc_p *p, gc_work w);
+bool gc_wget_slow(mg_runtime *rt, gc_p *p, gc_work *out);
+/* Publishes everything p holds on the full list (Go's gcWork.dispose). */
+void gc_wdispose(mg_runtime *rt, gc_p *p);
+/* Gives waiting workers some of p's work when the full list is empty
+ * (Go's gcWork.balance). */
+void gc_wbalance(mg_runtime *rt, gc_p *p);
+/* Room for n pushes in p->b1 (a scanned hook's gc_tag_pushed looks there). */
+void gc_wreserve(mg_runtime *rt, gc_p *p, uint32_t n);
+/* An item of a hooked type, found by a worker, for P 0 to do. */
+void gc_whand_over(mg_runtime *rt, gc_p *p, gc_work w);
+/* P 0 takes the hand-over list's items into its own buffers; true if any. */
+bool gc_wtake_handover(mg_runtime *rt);
+/* Every grey item of every P and list (the world stopped, or procs 1). */
+void gc_work_foreach(gc_state *gc, void (*fn)(gc_work *w, void *ud), void *ud);
+/* No grey item anywhere (same condition). */
+bool gc_work_none(gc_state *gc);
+static inline size_t gc_atomic_nfull(gc_state *gc) { return __atomic_load_n(&gc->nfull, __ATOMIC_RELAXED); }
+
+static inline void gc_wput(mg_runtime *rt, gc_p *p, gc_work w)
+{
+	gc_wbuf *b = p->b1;
+	if (RT_UNLIKELY(b->n == rt->gc->wbuf_cap)) {
+		gc_wput_slow(rt, p, w);
+		return;
+	}
+	b->obj[b->n++] = w;
+}
+
+static inline bool gc_wget(mg_runtime *rt, gc_p *p, gc_work *out)
+{
+	gc_wbuf *b = p->b1;
+	if (RT_UNLIKELY(b->n == 0))
+		return gc_wget_slow(rt, p, out);
+	*out = b->obj[--b->n];
+	return true;
+}
+
+/* ---- workers.c: mark worker threads and the end of mark ----------------- */
+
+void gc_workers_init(mg_runtime *rt);         /* at mg_open: a thread per P > 0 */
+void gc_workers_destroy(mg_runtime *rt);      /* at mg_close: joined */
+void gc_workers_start_cycle(mg_runtime *rt);  /* at sweep termination: modes, wake */
+void gc_workers_end_cycle(mg_runtime *rt);    /* at mark termination: park */
+/* The mutator's check-in during MARK when gc->p0_req is set (the essay). */
+void gc_p0_checkin(mg_runtime *rt);
+/* A worker's stint: up to budget bytes of P p's work; true when p ran dry. */
+bool gc_worker_drain(mg_runtime *rt, gc_p *p, uint64_t budget);
+/* Stops every worker between two items and waits until none runs; their
+ * buffers stay theirs (the heap check and mark termination read them). */
+void gc_workers_stop(mg_runtime *rt);
+void gc_workers_resume(mg_runtime *rt);
+/* Mark work has run out on P 0: the end-of-mark protocol (Go's
+ * gcMarkDone).  True when mark termination may run (the workers stopped,
+ * every buffer empty); false when work appeared somewhere and marking goes
+ * on. */
+bool gc_workers_mark_done(mg_runtime *rt);
+/* The mutator has no work left but workers are marking: wait until one
+ * publishes work or all run dry.  False when there are no workers. */
+bool gc_workers_wait(mg_runtime *rt);
+/* Merges the workers' figures of the cycle into gc->cur (stopped workers). */
+void gc_workers_merge(mg_runtime *rt);
 
 /* ---- mark.c ------------------------------------------------------------- */
 

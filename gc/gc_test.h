@@ -10,6 +10,7 @@
 #include "runtime/mapgc.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum gc_color {
@@ -35,6 +36,13 @@ void gc_test_finish_mark(mg_runtime *rt);
 void gc_test_sweep_all(mg_runtime *rt);
 /* Frees a live object as a buggy sweeper would. */
 void gc_test_free_object(mg_runtime *rt, void *p);
+/* Whether obj is queued as a hook-only item (gc.h, TAGGED WORK ITEMS). */
+bool gc_test_queued_hook_only(mg_runtime *rt, const void *obj);
+/* This cycle's scan work and chunk-hook work so far, over every P. */
+void gc_test_scan_work(mg_runtime *rt, uint64_t *scan, uint64_t *hook);
+/* Removes protocol steps, process-wide (GC_HOOK_* in gc/gc.h), so that a
+ * test can prove a checker catches their absence; 0 restores them. */
+void gc_test_set_hooks(unsigned mask);
 /* Runs the heap verifier now; returns the violation count. */
 int gc_test_heap_check(mg_runtime *rt, FILE *report);
 /* Pure pacer arithmetic (see gc/pacer.c). */

@@ -164,7 +164,7 @@ void gc_heap_init(mg_runtime *rt)
 	gc->reserve_size = size + HUGE_PAGE;
 	gc->arena_lo = lo;
 	gc->arena_hi = lo + size;
-	gc->committed = lo;
+	__atomic_store_n(&gc->committed, lo, __ATOMIC_RELEASE);
 	gc->scavenged_at = rt_nanotime();
 	size_t npages = size >> GC_PAGE_SHIFT;
 	void *pm = mmap(NULL, npages * sizeof(gc_span *), PROT_READ | PROT_WRITE,
@@ -212,14 +212,14 @@ static void pagemap_set_all(gc_state *gc, gc_span *s, gc_span *v)
 {
 	size_t p = page_of(gc, s->base);
 	for (uint32_t i = 0; i < s->npages; i++)
-		gc->pagemap[p + i] = v;
+		__atomic_store_n(&gc->pagemap[p + i], v, __ATOMIC_RELEASE);
 }
 
 static void pagemap_set_ends(gc_state *gc, gc_span *s)
 {
 	size_t p = page_of(gc, s->base);
-	gc->pagemap[p] = s;
-	gc->pagemap[p + s->npages - 1] = s;
+	__atomic_store_n(&gc->pagemap[p], s, __ATOMIC_RELEASE);
+	__atomic_store_n(&gc->pagemap[p + s->npages - 1], s, __ATOMIC_RELEASE);
 }
 
 /* ---- free runs ---------------------------------------------------------- */
@@ -274,8 +274,8 @@ static gc_span *coalesce(gc_state *gc, gc_span *s)
 		gc_span *l = gc->pagemap[p - 1];
 		if (l && l->state == SPAN_FREE) {
 			free_run_remove(gc, l);
-			gc->pagemap[p - 1] = NULL;
-			gc->pagemap[p] = NULL;
+			__atomic_store_n(&gc->pagemap[p - 1], NULL, __ATOMIC_RELEASE);
+			__atomic_store_n(&gc->pagemap[p], NULL, __ATOMIC_RELEASE);
 			unrelease(gc, l);
 			l->npages += s->npages;
 			l->needzero |= s->needzero;
@@ -288,8 +288,8 @@ static gc_span *coalesce(gc_state *gc, gc_span *s)
 		gc_span *r = gc->pagemap[page_of(gc, end)];
 		if (r && r->state == SPAN_FREE) {
 			free_run_remove(gc, r);
-			gc->pagemap[page_of(gc, end)] = NULL;
-			gc->pagemap[page_of(gc, end) - 1] = NULL;
+			__atomic_store_n(&gc->pagemap[page_of(gc, end)], NULL, __ATOMIC_RELEASE);
+			__atomic_store_n(&gc->pagemap[page_of(gc, end) - 1], NULL, __ATOMIC_RELEASE);
 			unrelease(gc, r);
 			s->npages += r->npages;
 			s->needzero |= r->needzero;
@@ -325,7 +325,7 @@ static bool heap_grow(mg_runtime *rt, uint32_t npages)
 		return false;
 	GC_VG(gc_vg_noaccess((void *)gc->committed, bytes)); /* inv.vg-free: a free run until slots are handed out */
 	gc_span *s = span_new(rt, gc->committed, (uint32_t)(bytes >> GC_PAGE_SHIFT));
-	gc->committed += bytes;
+	__atomic_store_n(&gc->committed, gc->committed + bytes, __ATOMIC_RELEASE);
 	gc->heap_mapped += bytes;
 	s = coalesce(gc, s);
 	free_run_insert(gc, s);
@@ -372,7 +372,7 @@ static gc_span *take_run(mg_runtime *rt, uint32_t npages)
 			gc->heap_mapped -= (uint64_t)rest->npages * GC_PAGE_SIZE;
 		}
 		s->npages = npages;
-		gc->pagemap[page_of(gc, rest->base) + rest->npages - 1] = NULL;
+		__atomic_store_n(&gc->pagemap[page_of(gc, rest->base) + rest->npages - 1], NULL, __ATOMIC_RELEASE);
 		free_run_insert(gc, rest);
 	}
 	return s;
@@ -393,7 +393,8 @@ gc_span *gc_span_alloc(mg_runtime *rt, uint32_t npages)
 		s->needzero = false; /* madvise(DONTNEED) gives zero pages back */
 	s->released = false;
 	gc_unpoison((void *)s->base, (size_t)s->npages * GC_PAGE_SIZE);
-	pagemap_set_all(gc, s, s);
+	/* The page map names s once gc_span_init_* has set it up: mark workers
+	 * read the span through it (release here, acquire in gc_span_of). */
 	gc->inuse_bytes += (uint64_t)s->npages * GC_PAGE_SIZE;
 	if (gc->inuse_bytes > gc->peak_inuse)
 		gc->peak_inuse = gc->inuse_bytes;
@@ -428,7 +429,7 @@ static void span_bits_alloc(gc_span *s)
 	s->scratchbits = b + 3 * w;
 }
 
-void gc_span_init_small(gc_span *s, uint32_t spanclass)
+void gc_span_init_small(mg_runtime *rt, gc_span *s, uint32_t spanclass)
 {
 	uint32_t cls = spanclass >> 1;
 	s->state = SPAN_SMALL;
@@ -440,9 +441,10 @@ void gc_span_init_small(gc_span *s, uint32_t spanclass)
 	s->nalloc = 0;
 	s->freeindex = 0;
 	span_bits_alloc(s);
+	pagemap_set_all(gc_of(rt), s, s);
 }
 
-void gc_span_init_large(gc_span *s, bool noscan)
+void gc_span_init_large(mg_runtime *rt, gc_span *s, bool noscan)
 {
 	s->state = SPAN_LARGE;
 	s->spanclass = noscan ? 1 : 0;
@@ -454,6 +456,7 @@ void gc_span_init_large(gc_span *s, bool noscan)
 	s->nalloc = 0;
 	s->freeindex = 0;
 	span_bits_alloc(s);
+	pagemap_set_all(gc_of(rt), s, s);
 }
 
 static bool release_run(gc_state *gc, gc_span *s)

@@ -14,50 +14,41 @@
 
 #include <stdlib.h>
 
-static inline void push(mg_runtime *rt, gc_state *gc, gc_work w)
-{
-	if (RT_UNLIKELY(gc->qn == gc->qcap)) {
-		size_t ncap = gc->qcap ? gc->qcap * 2 : 4096;
-		gc_work *q = realloc(gc->q, ncap * sizeof *q);
-		if (!q)
-			rt_out_of_memory(rt, ncap * sizeof *q);
-		gc->q = q;
-		gc->qcap = ncap;
-	}
-	gc->q[gc->qn++] = w;
-}
-
 void gc_push(mg_runtime *rt, void *obj, uint32_t from)
 {
-	push(rt, gc_of(rt), (gc_work){obj, from, 0});
+	gc_wput(rt, rt->mut.p, (gc_work){obj, from, 0});
 }
 
 /* A hook-only item goes this many items deep rather than on top, so that
  * what its hook will read, which the layer may ask for as it queues it,
  * has time to arrive: the items above it are done first.  (The order of
- * mark work is free; only its sum matters.) */
+ * mark work is free; only its sum matters.)  Within b1: below it, the
+ * order is the buffers'. */
 #define GC_HOOK_ONLY_DEPTH 8
 
 void gc_push_tagged(mg_runtime *rt, void *obj, uint32_t from, uint32_t tag)
 {
-	gc_state *gc = gc_of(rt);
+	gc_p *p = rt->mut.p;
 	if (tag == 0)
 		mg_fatal(rt, "gc_push_tagged: tag 0 (that is an untagged item)");
-	push(rt, gc, (gc_work){obj, from, tag});
+	gc_wput(rt, p, (gc_work){obj, from, tag});
 	if (!(tag & GC_TAG_HOOK_ONLY))
 		return;
-	size_t at = gc->qn > GC_HOOK_ONLY_DEPTH ? gc->qn - 1 - GC_HOOK_ONLY_DEPTH : 0;
-	gc_work w = gc->q[gc->qn - 1];
-	memmove(&gc->q[at + 1], &gc->q[at], (gc->qn - 1 - at) * sizeof *gc->q);
-	gc->q[at] = w;
+	gc_wbuf *b = p->b1;
+	size_t at = b->n > GC_HOOK_ONLY_DEPTH ? b->n - 1 - GC_HOOK_ONLY_DEPTH : 0;
+	gc_work w = b->obj[b->n - 1];
+	memmove(&b->obj[at + 1], &b->obj[at], (b->n - 1 - at) * sizeof *b->obj);
+	b->obj[at] = w;
 }
 
 bool gc_tag_pushed(mg_runtime *rt, const void *obj, uint32_t tag)
 {
-	gc_state *gc = gc_of(rt);
+	gc_p *p = rt->mut.p;
 	/* Outside a scanned hook the base is SIZE_MAX: nothing is found. */
-	for (size_t i = gc->q_hooked_base; i < gc->qn; i++) {
-		gc_work *w = &gc->q[i];
+	if (p->hooked_buf != p->b1)
+		return false;
+	for (size_t i = p->hooked_base; i < p->b1->n; i++) {
+		gc_work *w = &p->b1->obj[i];
 		if (w->obj == obj && w->from == 0 && w->tag == 0) {
 			w->tag = tag;
 			return true;
@@ -81,7 +72,7 @@ static MG_NORETURN void bad_pointer(mg_runtime *rt, uintptr_t a, gc_span *s, uin
  * is one to a free slot (Go reports both with invalidptr=1).  True when
  * the object was white (the barrier study counts those; the scanning
  * loops ignore it, and inlined, the result costs them nothing). */
-static inline bool shade(mg_runtime *rt, gc_state *gc, void *p)
+static inline bool shade(mg_runtime *rt, gc_state *gc, gc_p *pp, void *p)
 {
 	uint32_t idx;
 	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
@@ -90,14 +81,21 @@ static inline bool shade(mg_runtime *rt, gc_state *gc, void *p)
 			bad_pointer(rt, (uintptr_t)p, NULL, 0);
 		return false;
 	}
-	if (gc_bit(s->markbits, idx))
+	/* Marked exactly once (DESIGN.md §9): with workers, the bit is set by
+	 * an atomic or, and only the thread whose or set it goes on.  One P
+	 * needs no atomics: nothing else marks. */
+	uint64_t *w = &s->markbits[idx >> 6], m = (uint64_t)1 << (idx & 63);
+	if (__atomic_load_n(w, __ATOMIC_RELAXED) & m)
 		return false;
-	if (RT_UNLIKELY(!gc_bit(s->allocbits, idx)))
+	if (RT_UNLIKELY(!(gc_bit_relaxed(s->allocbits, idx))))
 		bad_pointer(rt, (uintptr_t)p, s, idx);
-	gc_bit_set(s->markbits, idx);
-	gc->cur.heap2 += s->elem_size;
+	if (gc->nproc == 1)
+		*w |= m;
+	else if (__atomic_fetch_or(w, m, __ATOMIC_RELAXED) & m)
+		return false;
+	pp->heap2 += s->elem_size;
 	if (!s->noscan) {
-		gc->cur.heap2_scan += s->elem_size;
+		pp->heap2_scan += s->elem_size;
 		/* Start loading the object now: the queue is a stack, and a scan
 		 * of a big array pushes thousands of objects before it pops one,
 		 * so most of them arrive before they are scanned.  The marker's
@@ -110,72 +108,92 @@ static inline bool shade(mg_runtime *rt, gc_state *gc, void *p)
 		 * scanned in order; the hardware follows those. */
 		uint32_t reach = s->elem_size < 128 ? s->elem_size : 128;
 		__builtin_prefetch((const void *)(slot + reach - 1));
-		gc_push(rt, (void *)(slot + GC_HDR_SIZE), 0);
+		gc_wput(rt, pp, (gc_work){(void *)(slot + GC_HDR_SIZE), 0, 0});
 	}
 	return true;
 }
 
 bool gc_shade(mg_runtime *rt, void *p)
 {
-	return shade(rt, gc_of(rt), p);
+	return shade(rt, gc_of(rt), rt->mut.p, p);
 }
 
-void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to)
+/* Pointer fields are read with relaxed atomic loads: with workers, the
+ * mutator may be storing into the object being scanned (gc_store), a race
+ * the barrier makes harmless, and that the language must not call a data
+ * race.  On x86-64 the load is the plain load. */
+static inline void scan_object(mg_runtime *rt, gc_state *gc, gc_p *p, void *obj, uint32_t from, uint32_t to)
 {
-	gc_state *gc = gc_of(rt);
 	const rt_typeinfo *ti = rt_type_byid(rt, gc_hdr_type(*gc_hdr_of(obj)));
 	const uint32_t *offs = ti->offs;
 	uint32_t np = ti->nptrs;
 	char *e = (char *)obj + (size_t)from * ti->elem_size;
 	for (uint32_t i = from; i < to; i++, e += ti->elem_size)
 		for (uint32_t k = 0; k < np; k++)
-			shade(rt, gc, *(void **)(e + offs[k]));
+			shade(rt, gc, p, __atomic_load_n((void **)(e + offs[k]), __ATOMIC_RELAXED));
+}
+
+void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to)
+{
+	scan_object(rt, gc_of(rt), rt->mut.p, obj, from, to);
 }
 
 /* Scans elements [w.from, to) and runs the type's scanned hook after the
  * first chunk; returns the bytes scanned. */
-static inline uint64_t scan_chunk(mg_runtime *rt, gc_state *gc, gc_work w, const rt_typeinfo *ti, uint32_t len,
-                                  uint32_t to)
+static inline uint64_t scan_chunk(mg_runtime *rt, gc_state *gc, gc_p *p, gc_work w, const rt_typeinfo *ti,
+                                  uint32_t len, uint32_t to)
 {
-	size_t base = gc->qn;
+	bool hook = w.from == 0 && ti->t->scanned;
+	if (RT_UNLIKELY(hook)) {
+		/* What the scan pushes must be in b1 for gc_tag_pushed. */
+		gc_wreserve(rt, p, ti->nptrs);
+		p->hooked_buf = p->b1;
+		p->hooked_base = p->b1->n;
+	}
 	if (ti->nptrs)
-		gc_scan_object(rt, w.obj, w.from, to);
-	if (w.from == 0 && ti->t->scanned) {
-		gc->q_hooked_base = base;
+		scan_object(rt, gc, p, w.obj, w.from, to);
+	if (RT_UNLIKELY(hook)) {
 		ti->t->scanned(rt, w.obj, len, ti->t->hook_ud);
-		gc->q_hooked_base = SIZE_MAX;
+		p->hooked_buf = NULL;
+		p->hooked_base = SIZE_MAX;
 	}
 	return (uint64_t)(to - w.from) * ti->elem_size + (w.from == 0 ? GC_HDR_SIZE : 0);
 }
 
 /* An item of a type with a chunk hook: the chunk is scanned (unless the
  * item is hook-only), then hooked, with the item's tag (0 when untagged). */
-__attribute__((noinline)) static uint64_t scan_hooked(mg_runtime *rt, gc_state *gc, gc_work w, const rt_typeinfo *ti,
-                                                      uint32_t len, uint32_t to, uint64_t *hooked)
+__attribute__((noinline)) static uint64_t scan_hooked(mg_runtime *rt, gc_state *gc, gc_p *p, gc_work w,
+                                                      const rt_typeinfo *ti, uint32_t len, uint32_t to,
+                                                      uint64_t *hooked)
 {
-	uint64_t scanned = w.tag & GC_TAG_HOOK_ONLY ? 0 : scan_chunk(rt, gc, w, ti, len, to);
+	uint64_t scanned = w.tag & GC_TAG_HOOK_ONLY ? 0 : scan_chunk(rt, gc, p, w, ti, len, to);
 	*hooked += ti->chunk(rt, w.obj, len, w.from, to, w.tag, ti->chunk_ud);
 	return scanned;
 }
 
-/* Does one queue entry, splitting big arrays; returns the bytes scanned and
- * adds its chunk hook's work, if its type has one, to *hooked. */
-static uint64_t scan_work_item(mg_runtime *rt, gc_work w, uint64_t *hooked)
+/* Does one work item, splitting big arrays; returns the bytes scanned and
+ * adds its chunk hook's work, if its type has one, to *hooked.  On a
+ * worker's P, an item of a hooked type is handed over to P 0 (work.c). */
+static uint64_t scan_work_item(mg_runtime *rt, gc_p *p, gc_work w, uint64_t *hooked)
 {
 	gc_state *gc = gc_of(rt);
 	uint64_t h = *gc_hdr_of(w.obj);
 	const rt_typeinfo *ti = rt_type_byid(rt, gc_hdr_type(h));
+	if (RT_UNLIKELY(p->id != 0) && RT_UNLIKELY(ti->t->scanned != NULL || ti->chunk != NULL)) {
+		gc_whand_over(rt, p, w);
+		return 0;
+	}
 	uint32_t len = gc_hdr_is_array(h) ? gc_hdr_len(h) : 1;
 	uint32_t per = (uint32_t)(GC_SCAN_CHUNK / ti->elem_size);
 	if (per == 0)
 		per = 1;
 	uint32_t to = len - w.from > per ? w.from + per : len;
 	if (to < len)
-		push(rt, gc, (gc_work){w.obj, to, w.tag});
+		gc_wput(rt, p, (gc_work){w.obj, to, w.tag});
 	/* Chunk hooks are for arrays: an overflow bucket (one bucket, not an
 	 * array) is only scanned. */
 	if (RT_UNLIKELY(ti->chunk != NULL) && gc_hdr_is_array(h))
-		return scan_hooked(rt, gc, w, ti, len, to, hooked);
+		return scan_hooked(rt, gc, p, w, ti, len, to, hooked);
 #ifndef NDEBUG
 	/* A tag is for the chunk hook of an array (gc_push_tagged's callers'
 	 * promise); not checked in release builds, where this is the marker's
@@ -184,14 +202,33 @@ static uint64_t scan_work_item(mg_runtime *rt, gc_work w, uint64_t *hooked)
 		mg_fatal(rt, "a tagged work item (tag %#x) on an object of type %s, which has no chunk hook", w.tag,
 		         ti->t->name ? ti->t->name : "?");
 #endif
-	return scan_chunk(rt, gc, w, ti, len, to);
+	return scan_chunk(rt, gc, p, w, ti, len, to);
+}
+
+bool gc_worker_drain(mg_runtime *rt, gc_p *p, uint64_t budget)
+{
+	uint64_t done = 0, hooked = 0;
+	bool dry = false;
+	gc_work w;
+	while (done + hooked < budget) {
+		if (!gc_wget(rt, p, &w)) {
+			dry = true;
+			break;
+		}
+		done += scan_work_item(rt, p, w, &hooked);
+		if (RT_UNLIKELY(__atomic_load_n(&rt->gc->stop_workers, __ATOMIC_RELAXED)))
+			break;
+	}
+	p->scan_work += done;
+	p->hook_work += hooked;
+	return dry;
 }
 
 static uint64_t scan_rootstack(mg_runtime *rt, const rt_rootstack *st)
 {
 	gc_state *gc = gc_of(rt);
 	for (size_t i = 0; i < st->n; i++)
-		shade(rt, gc, *st->v[i].slot);
+		shade(rt, gc, rt->mut.p, *st->v[i].slot);
 	return st->n * sizeof(void *);
 }
 
@@ -209,19 +246,30 @@ void gc_scan_roots(mg_runtime *rt)
 bool gc_mark_slice(mg_runtime *rt, uint64_t budget)
 {
 	gc_state *gc = gc_of(rt);
+	gc_p *p = rt->mut.p;
 	if (!rt->mut.roots_scanned)
 		gc_scan_roots(rt);
 	uint64_t done = 0, hooked = 0;
-	while (done + hooked < budget && gc->qn)
-		done += scan_work_item(rt, gc->q[--gc->qn], &hooked);
+	gc_work w;
+	while (done + hooked < budget) {
+		if (!gc_wget(rt, p, &w) && !(gc_wtake_handover(rt) && gc_wget(rt, p, &w)))
+			break;
+		done += scan_work_item(rt, p, w, &hooked);
+	}
 	gc->cur.scan_work += done; /* inv.hook-not-scan: hook work only bounds the slice */
 	gc->cur.hook_work += hooked;
+	bool empty = p->b1->n == 0 && p->b2->n == 0 && gc_atomic_nfull(gc) == 0 &&
+	             __atomic_load_n(&gc->nhandover, __ATOMIC_RELAXED) == 0;
+	if (gc->nproc > 1)
+		gc_wbalance(rt, p);
 	if (rt->cfg.heapcheck) {
+		gc_workers_stop(rt);
 		int bad = gc_heap_check(rt, stderr);
 		if (bad)
 			mg_fatal(rt, "heap check failed: %d violations", bad);
+		gc_workers_resume(rt);
 	}
-	return gc->qn == 0;
+	return empty;
 }
 
 void gc_drain(mg_runtime *rt)
@@ -239,6 +287,16 @@ void gc_assist(mg_runtime *rt, size_t bytes)
 	 * over-assisting leaves credit for the next allocations. */
 	if (m->assist_debt < (int64_t)(gc->slice_budget / 4))
 		return;
+	/* First from the workers' credit: scan work they did that no
+	 * assist has counted yet (Go's bgScanCredit). */
+	if (gc->nproc > 1) {
+		int64_t credit = __atomic_load_n(&gc->bg_credit, __ATOMIC_RELAXED);
+		if (credit > 0) {
+			int64_t take = credit < m->assist_debt ? credit : m->assist_debt;
+			__atomic_fetch_sub(&gc->bg_credit, take, __ATOMIC_RELAXED);
+			m->assist_debt -= take;
+		}
+	}
 	while (m->assist_debt > 0 && gc->phase == GC_MARK) {
 		uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
 		uint64_t before = gc->cur.scan_work;
@@ -250,7 +308,10 @@ void gc_assist(mg_runtime *rt, size_t bytes)
 		gc->cur.cpu_assist += cpu;
 		gc_on_slice(rt, rt_nanotime() - t0, cpu);
 		if (empty) {
-			gc_mark_done(rt);
+			if (gc_workers_mark_done(rt))
+				gc_mark_done(rt);
+			else
+				m->assist_debt = 0; /* the workers hold the work: nothing to assist */
 			break;
 		}
 		if (gc->cur.scan_work == before)

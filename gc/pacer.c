@@ -88,11 +88,15 @@ void gc_pacer_end_cycle(mg_runtime *rt)
 	gc_cycle *c = &gc->cur;
 	uint64_t wall = c->t_markterm > c->t_mark ? c->t_markterm - c->t_mark : 0;
 	if (wall && c->scan_work && !c->forced && !rt->cfg.stoptheworld) {
-		double u = (double)(c->cpu_assist + c->cpu_background) / (double)wall;
+		/* Utilization of the Ps (Go 1.19's endCycle): idle marking adds
+		 * to the work done per unit of allocation, not to u. */
+		double cap = (double)wall * (double)(c->procs ? c->procs : 1);
+		double u = (double)(c->cpu_assist + c->cpu_background + c->cpu_dedicated + c->cpu_fractional) / cap;
+		double idle = (double)c->cpu_idle / cap;
 		if (u > 0.95)
 			u = 0.95;
-		if (u > 0) {
-			double cm = (double)c->alloc_during_mark * u / ((double)c->scan_work * (1 - u));
+		if (u > 0 || idle > 0) {
+			double cm = (double)c->alloc_during_mark * (u + idle) / ((double)c->scan_work * (1 - u));
 			p->cons_mark[p->ncons % 4] = cm;
 			p->ncons++;
 		}
@@ -122,12 +126,13 @@ double gc_assist_ratio(mg_runtime *rt)
 	uint64_t expected = gc->pacer.ncons || gc->pacer.last_heap_scan ? gc->pacer.last_heap_scan + roots
 	                                                                  : gc->heap_scan + roots;
 	uint64_t goal = c->goal;
-	if (gc->heap_live >= goal || c->scan_work >= expected) {
+	if (gc->heap_live >= goal || c->scan_work + __atomic_load_n(&gc->worker_scan_work, __ATOMIC_RELAXED) >= expected) {
 		goal = goal == UINT64_MAX ? goal : goal + goal / 10;
 		if (expected < gc->heap_scan + roots)
 			expected = gc->heap_scan + roots;
 	}
-	double work = expected > c->scan_work ? (double)(expected - c->scan_work) : (double)gc->slice_budget;
+	uint64_t done = c->scan_work + __atomic_load_n(&gc->worker_scan_work, __ATOMIC_RELAXED);
+	double work = expected > done ? (double)(expected - done) : (double)gc->slice_budget;
 	double runway = goal > gc->heap_live ? (double)(goal - gc->heap_live) : (double)GC_PAGE_SIZE;
 	if (goal == UINT64_MAX)
 		runway = (double)(gc->heap_live + GC_GROW_BYTES);

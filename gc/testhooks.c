@@ -3,6 +3,29 @@
 #include "gc/gc_test.h"
 #include "gc/vg.h"
 
+unsigned gc_test_hooks;
+
+void gc_test_set_hooks(unsigned mask)
+{
+	__atomic_store_n(&gc_test_hooks, mask, __ATOMIC_RELAXED);
+}
+
+struct find {
+	const void *obj;
+	bool grey, hook_only;
+};
+
+static void find_item(gc_work *w, void *ud)
+{
+	struct find *f = ud;
+	if (w->obj != f->obj)
+		return;
+	if (w->tag & GC_TAG_HOOK_ONLY) /* hook-only: not mark work */
+		f->hook_only = true;
+	else
+		f->grey = true;
+}
+
 gc_color gc_test_color(mg_runtime *rt, const void *p)
 {
 	gc_state *gc = gc_of(rt);
@@ -14,11 +37,16 @@ gc_color gc_test_color(mg_runtime *rt, const void *p)
 		return GC_COLOR_FREE;
 	if (!gc_bit(s->markbits, idx))
 		return GC_COLOR_WHITE;
-	void *obj = (void *)(gc_slot_addr(s, idx) + GC_HDR_SIZE);
-	for (size_t i = 0; i < gc->qn; i++)
-		if (gc->q[i].obj == obj && !(gc->q[i].tag & GC_TAG_HOOK_ONLY)) /* hook-only: not mark work */
-			return GC_COLOR_GREY;
-	return GC_COLOR_BLACK;
+	struct find f = {(void *)(gc_slot_addr(s, idx) + GC_HDR_SIZE), false, false};
+	gc_work_foreach(gc, find_item, &f);
+	return f.grey ? GC_COLOR_GREY : GC_COLOR_BLACK;
+}
+
+bool gc_test_queued_hook_only(mg_runtime *rt, const void *obj)
+{
+	struct find f = {obj, false, false};
+	gc_work_foreach(gc_of(rt), find_item, &f);
+	return f.hook_only;
 }
 
 const char *gc_test_color_name(gc_color c)
@@ -36,8 +64,10 @@ void gc_test_begin_mark(mg_runtime *rt)
 		gc_drain(rt);
 		gc_mark_done(rt);
 	}
+	/* Until the cycle ends (sweep_done); set first, so that the workers
+	 * stay parked: the test is the only marker. */
+	gc->test_driven = true;
 	gc_start_cycle(rt, false);
-	gc->test_driven = true; /* until the cycle ends (sweep_done) */
 }
 
 bool gc_test_mark_step(mg_runtime *rt, size_t budget)
@@ -72,6 +102,17 @@ void gc_test_free_object(mg_runtime *rt, void *p)
 		gc->heap_scan -= s->elem_size;
 	if (s->freeindex > idx)
 		s->freeindex = idx;
+}
+
+void gc_test_scan_work(mg_runtime *rt, uint64_t *scan, uint64_t *hook)
+{
+	gc_state *gc = gc_of(rt);
+	*scan = gc->cur.scan_work;
+	*hook = gc->cur.hook_work;
+	for (uint32_t i = 1; i < gc->nproc; i++) {
+		*scan += gc->ps[i].scan_work;
+		*hook += gc->ps[i].hook_work;
+	}
 }
 
 int gc_test_heap_check(mg_runtime *rt, FILE *report)

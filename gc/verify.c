@@ -238,6 +238,44 @@ static void check_black_span(mg_runtime *rt, gc_span *s, void *ud)
 			for_each_field(rt, obj_of(s, i), check_black_field, ud);
 }
 
+typedef struct greyctx {
+	mg_runtime *rt;
+	hcheck *h;
+	objvec grey;   /* the grey objects' user pointers, each once */
+} greyctx;
+
+/* One item of the grey set.  An object on two items means it was pushed
+ * twice: marked twice, or a worker's scan did not test its mark bit.  (A
+ * chunked array's remainder is the same object from another element: not
+ * a second item.) */
+static void grey_item(gc_work *w, void *ud)
+{
+	greyctx *g = ud;
+	gc_state *gc = gc_of(g->rt);
+	uint32_t idx;
+	gc_span *s = gc_find_object(gc, (uintptr_t)w->obj, &idx);
+	if (!s || !gc_bit(s->allocbits, idx) || !gc_bit(s->markbits, idx)) {
+		violation(g->h, "grey object %p is not an allocated, marked object", w->obj);
+		return;
+	}
+	/* A hook-only item's object is not grey (gc.h, TAGGED WORK ITEMS):
+	 * its scan is done, or it has no pointers.  Counting it grey would
+	 * hide a white object that only it reaches. */
+	if (w->tag & GC_TAG_HOOK_ONLY)
+		return;
+	if (w->from == 0) {
+		if (gc_bit(s->checkbits, idx)) {
+			violation(g->h, "grey object %p is queued twice (marked more than once)", w->obj);
+			return;
+		}
+		gc_bit_set(s->checkbits, idx);
+		objvec_push(g->rt, &g->grey, w->obj);
+	} else if (!gc_bit(s->checkbits, idx)) {
+		gc_bit_set(s->checkbits, idx);
+		objvec_push(g->rt, &g->grey, w->obj);
+	}
+}
+
 int gc_heap_check(mg_runtime *rt, FILE *report)
 {
 	gc_state *gc = gc_of(rt);
@@ -248,26 +286,14 @@ int gc_heap_check(mg_runtime *rt, FILE *report)
 
 	/* The grey set, into checkbits. */
 	gc_for_each_span(rt, clear_check, NULL);
-	for (size_t i = 0; i < gc->qn; i++) {
-		uint32_t idx;
-		gc_span *s = gc_find_object(gc, (uintptr_t)gc->q[i].obj, &idx);
-		if (!s || !gc_bit(s->allocbits, idx) || !gc_bit(s->markbits, idx)) {
-			violation(&h, "grey object %p is not an allocated, marked object", gc->q[i].obj);
-			continue;
-		}
-		/* A hook-only item's object is not grey (gc.h, TAGGED WORK ITEMS):
-		 * its scan is done, or it has no pointers.  Counting it grey would
-		 * hide a white object that only it reaches. */
-		if (!(gc->q[i].tag & GC_TAG_HOOK_ONLY))
-			gc_bit_set(s->checkbits, idx);
-	}
+	greyctx g = {rt, &h, {0}};
+	gc_work_foreach(gc, grey_item, &g);
 
 	bool strong = rt->cfg.wb == MG_WB_DIJKSTRA || (rt->cfg.wb == MG_WB_HYBRID && !rt->mut.roots_scanned);
 	if (!strong) {
 		objvec st = {0};
-		for (size_t i = 0; i < gc->qn; i++)
-			if (!(gc->q[i].tag & GC_TAG_HOOK_ONLY))
-				for_each_field(rt, gc->q[i].obj, protect_field, &st);
+		for (size_t i = 0; i < g.grey.n; i++)
+			for_each_field(rt, g.grey.v[i], protect_field, &st);
 		if (!rt->mut.roots_scanned || rt->cfg.wb == MG_WB_DIJKSTRA) {
 			for (size_t i = 0; i < rt->mut.stack.n; i++)
 				protect_from(rt, &st, *rt->mut.stack.v[i].slot);
@@ -278,6 +304,7 @@ int gc_heap_check(mg_runtime *rt, FILE *report)
 			for_each_field(rt, st.v[--st.n], protect_field, &st);
 		free(st.v);
 	}
+	free(g.grey.v);
 	blackctx b = {&h, strong};
 	gc_for_each_span(rt, check_black_span, &b);
 	return h.bad;

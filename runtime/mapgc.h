@@ -259,6 +259,16 @@ typedef struct mg_stats {
 	mg_wbstats wb;              /* wbtrace=1: totals over the completed cycles; else 0 */
 	uint64_t wbtrace_wall_ns;   /* wbtrace=1: wall and CPU time of its re-marks, which no other */
 	uint64_t wbtrace_cpu_ns;    /*   figure includes (pauses, gc_cpu_ns, the gc line) */
+	/* Mark CPU time by kind (DESIGN.md §9), summed over the completed
+	 * cycles.  background_cpu_ns above is the gctrace F (the mutator's
+	 * own non-assist marking, dedicated and fractional workers), idle_cpu_ns
+	 * its G; gc_cpu_ns includes all of them. */
+	uint64_t idle_cpu_ns;
+	uint64_t dedicated_cpu_ns, fractional_cpu_ns;
+	uint64_t mutator_mark_cpu_ns; /* marking on mutator threads: assists and safepoint slices */
+	uint64_t worker_mark_cpu_ns;  /* marking on the mark worker threads, every mode */
+	uint64_t mark_done_restarts;  /* end-of-mark re-checks that found work (Go #27993) */
+	uint32_t procs;               /* Ps (MAPGC_PROCS) */
 } mg_stats;
 
 MG_API void mg_read_stats(mg_runtime *rt, mg_stats *st);

@@ -64,9 +64,15 @@ typedef struct rt_typeinfo {
 	uint32_t *offs;         /* pointer-field offsets, ascending */
 } rt_typeinfo;
 
+typedef struct rt_retired {
+	struct rt_retired *next;
+	struct rt_typeinfo **v;
+} rt_retired;
+
 typedef struct rt_types {
-	rt_typeinfo **byid;     /* index = id; id 0 is never used */
+	rt_typeinfo **byid;     /* index = id; id 0 is never used; read with acquire (workers) */
 	uint32_t n, cap;
+	rt_retired *retired;    /* arrays byid outgrew, freed at close */
 	const mg_type **keys;   /* open addressing: type address → id */
 	uint32_t *vals;
 	uint32_t tcap;          /* power of two */
@@ -95,6 +101,7 @@ typedef struct rt_mutator {
 	struct gc_mcache *cache; /* allocation cache, owned by gc/ */
 	int64_t assist_debt;     /* scan-work bytes owed to the marker; <0 is credit */
 	bool roots_scanned;      /* this cycle; hybrid barrier shades new values until set */
+	struct gc_p *p;          /* the P this thread holds (gc/), NULL on Boehm */
 	uint32_t safepoint_tick; /* amortises clock reads at safepoints */
 } rt_mutator;
 
@@ -177,7 +184,7 @@ void rt_destroy(mg_runtime *rt);
 rt_typeinfo *rt_type_register(mg_runtime *rt, const mg_type *t);
 static inline rt_typeinfo *rt_type_byid(const mg_runtime *rt, uint32_t id)
 {
-	return rt->types.byid[id];
+	return __atomic_load_n(&rt->types.byid, __ATOMIC_ACQUIRE)[id];
 }
 rt_typeinfo *rt_type_lookup(mg_runtime *rt, const mg_type *t);
 

@@ -180,8 +180,23 @@ rt_typeinfo *rt_type_register(mg_runtime *rt, const mg_type *t)
 	if ((ty->n + 1) * 2 > ty->tcap)
 		type_table_grow(rt);
 	if (ty->n + 1 >= ty->cap) {
-		ty->cap = ty->cap ? ty->cap * 2 : 64;
-		ty->byid = rt_xrealloc(rt, ty->byid, ty->cap * sizeof *ty->byid);
+		/* Mark workers read the table while the mutator registers types
+		 * (DESIGN.md §9): the old array is kept, not freed, until close,
+		 * and the new one is published whole (release; rt_type_byid's
+		 * acquire).  The arrays double, so the kept ones sum to less than
+		 * the last. */
+		uint32_t ncap = ty->cap ? ty->cap * 2 : 64;
+		rt_typeinfo **nb = rt_xrealloc(rt, NULL, (size_t)ncap * sizeof *nb);
+		if (ty->n)
+			memcpy(nb, ty->byid, ty->n * sizeof *nb);
+		if (ty->byid) {
+			rt_retired *r = rt_xrealloc(rt, NULL, sizeof *r);
+			r->v = ty->byid;
+			r->next = ty->retired;
+			ty->retired = r;
+		}
+		ty->cap = ncap;
+		__atomic_store_n(&ty->byid, nb, __ATOMIC_RELEASE);
 	}
 	if (ty->n == 0)
 		ty->byid[ty->n++] = NULL; /* id 0 marks an unallocated slot */
@@ -209,6 +224,12 @@ static void types_free(rt_types *ty)
 		free(ty->byid[i]);
 	}
 	free(ty->byid);
+	while (ty->retired) {
+		rt_retired *r = ty->retired;
+		ty->retired = r->next;
+		free(r->v);
+		free(r);
+	}
 	free(ty->keys);
 	free(ty->vals);
 	memset(ty, 0, sizeof *ty);

@@ -173,15 +173,11 @@ Test(chunk_hooks, hook_only_noscan_array_hooked_not_grey_not_scan_work)
 	gc_test_begin_mark(rt);
 	const uint64_t budget = 4096;
 	log_.charge = budget;
-	gc_state *gc = gc_of(rt);
 	bool queued_seen = false;
 	size_t steps = 0;
 	while (!gc_test_mark_step(rt, budget)) {
 		steps++;
-		bool queued = false;
-		for (size_t i = 0; i < gc->qn; i++)
-			queued |= gc->q[i].obj == arr && (gc->q[i].tag & GC_TAG_HOOK_ONLY);
-		if (queued) {
+		if (gc_test_queued_hook_only(rt, arr)) {
 			queued_seen = true;
 			cr_assert_eq(gc_test_color(rt, arr), GC_COLOR_BLACK, "a hook-only item is not grey");
 			cr_assert_eq(gc_test_heap_check(rt, stderr), 0);
@@ -194,8 +190,10 @@ Test(chunk_hooks, hook_only_noscan_array_hooked_not_grey_not_scan_work)
 	cr_assert_geq(steps + 1, calls, "%zu steps for %zu hook calls", steps, calls);
 	/* inv.hook-not-scan: the array's bytes are not scan work (it was never
 	 * scanned); the roots, holder and header are. */
-	cr_assert_lt(gc->cur.scan_work, 1024, "scan work %llu", (unsigned long long)gc->cur.scan_work);
-	cr_assert_geq(gc->cur.hook_work, calls * budget);
+	uint64_t scan, hook;
+	gc_test_scan_work(rt, &scan, &hook);
+	cr_assert_lt(scan, 1024, "scan work %llu", (unsigned long long)scan);
+	cr_assert_geq(hook, calls * budget);
 	gc_test_finish_mark(rt);
 	mg_scope_leave(rt, &s);
 	mgt_close(rt);
