@@ -117,7 +117,11 @@ void gc_test_scan_work(mg_runtime *rt, uint64_t *scan, uint64_t *hook)
 
 int gc_test_heap_check(mg_runtime *rt, FILE *report)
 {
-	return gc_heap_check(rt, report);
+	/* The workers stop for it, as for the check after each slice. */
+	gc_workers_stop(rt);
+	int bad = gc_heap_check(rt, report);
+	gc_workers_resume(rt);
+	return bad;
 }
 
 void gc_test_pacer(uint64_t marked, uint64_t stacks, uint64_t globals, uint64_t last_heap_scan, int gogc,

@@ -93,13 +93,20 @@ static void run_graph(run r)
 	 * marker, sees marking end in fewer operations.  The paced runs had
 	 * 5565 to 6366 of 30000 operations during mark in the debug build,
 	 * 1655 to 2215 under ASan with 2 cores at load 9, and 1655 to 3853
-	 * under Memcheck: 1 in 50 still proves that marking was incremental. */
+	 * under Memcheck: 1 in 50 still proves that marking was incremental.
+	 * With mark workers (MAPGC_PROCS > 1) marking runs beside the
+	 * mutator and ends as fast as the workers go: some operations still
+	 * run during mark, how many is the workers' speed. */
 	if (r.stw)
 		cr_assert_eq(g.ops_in_mark, 0, "stop-the-world cycles finish inside one call");
+	else if (st.procs > 1)
+		cr_assert_gt(g.ops_in_mark, 0, "no operation ran during mark");
 	else
 		cr_assert_gt(g.ops_in_mark, g.ops / 50,
 		             "only %" PRIu64 " of %" PRIu64 " operations ran during mark", g.ops_in_mark, g.ops);
-	if (r.slice && !r.stw && !r.gcevery)
+	/* One P does all its marking in slices; with workers, P 0's slices
+	 * are its assists and check-ins. */
+	if (r.slice && !r.stw && !r.gcevery && st.procs == 1)
 		cr_assert_gt(st.mark_slices, 5 * st.cycles, "a %zu-byte slice should need many slices per cycle", r.slice);
 	/* The timing statistics add up. */
 	cr_assert_gt(st.pause_total_ns, 0);
