@@ -73,39 +73,82 @@ void gc_wb_set_path(mg_runtime *rt)
 	rt->gc->wb_path = (uint8_t)(rt->cfg.wb + (rt->cfg.wbtrace ? GC_WB_COUNTED : 0));
 }
 
+/* Records ptr in the P's barrier buffer (NULL needs no shading and takes
+ * no room); a full buffer is flushed at once. */
+static inline void wb_record(mg_runtime *rt, gc_p *p, void *ptr, uint8_t kind)
+{
+	if (!ptr)
+		return;
+	p->wbb[p->wbn] = ptr;
+	if (p->wbkind)
+		p->wbkind[p->wbn] = kind;
+	if (++p->wbn == p->wbcap)
+		gc_wb_flush(rt, p);
+}
+
+void gc_wb_flush(mg_runtime *rt, gc_p *p)
+{
+	if (p->wbn == 0)
+		return;
+	/* The test hook: records reach the marker only when a buffer fills,
+	 * never at a slice, a check-in or mark termination. */
+	if (gc_test_skip(GC_HOOK_SKIP_WB_FLUSH) && p->wbn < p->wbcap)
+		return;
+	mg_wbstats *c = &rt->gc->cur.wb;
+	for (uint32_t i = 0; i < p->wbn; i++) {
+		bool greyed = gc_shade_on(rt, p, p->wbb[i]);
+		if (p->wbkind && greyed) {
+			if (p->wbkind[i])
+				c->shaded_new++;
+			else
+				c->shaded_old++;
+		}
+	}
+	if (p->wbkind)
+		c->flushes++;
+	p->wbn = 0;
+}
+
 /* A counted slow path: which halves run is the mode's rule, unchanged. */
-static void wb_counted(mg_runtime *rt, void *old, bool shade_old, void *ptr, bool shade_new)
+static void wb_counted(mg_runtime *rt, gc_p *p, void *old, bool shade_old, void *ptr, bool shade_new)
 {
 	mg_wbstats *c = &rt->gc->cur.wb;
 	c->slow++;
-	if (shade_old && gc_shade(rt, old))
-		c->shaded_old++;
-	if (shade_new && gc_shade(rt, ptr))
-		c->shaded_new++;
+	/* One object in both halves counts once, in the half that ran first
+	 * (the old value's): it is recorded once. */
+	if (shade_old && old) {
+		c->buffered++;
+		wb_record(rt, p, old, 0);
+	}
+	if (shade_new && ptr && !(shade_old && ptr == old)) {
+		c->buffered++;
+		wb_record(rt, p, ptr, 1);
+	}
 }
 
 void gc_wb_slow(mg_runtime *rt, void **slot, void *ptr)
 {
+	gc_p *p = rt->mut.p;
 	switch (rt->gc->wb_path) {
 	case MG_WB_HYBRID:
-		gc_shade(rt, *slot);
+		wb_record(rt, p, *slot, 0);
 		if (!rt->mut.roots_scanned)
-			gc_shade(rt, ptr);
+			wb_record(rt, p, ptr, 1);
 		break;
 	case MG_WB_YUASA:
-		gc_shade(rt, *slot);
+		wb_record(rt, p, *slot, 0);
 		break;
 	case MG_WB_DIJKSTRA:
-		gc_shade(rt, ptr);
+		wb_record(rt, p, ptr, 1);
 		break;
 	case GC_WB_COUNTED + MG_WB_HYBRID:
-		wb_counted(rt, *slot, true, ptr, !rt->mut.roots_scanned);
+		wb_counted(rt, p, *slot, true, ptr, !rt->mut.roots_scanned);
 		break;
 	case GC_WB_COUNTED + MG_WB_YUASA:
-		wb_counted(rt, *slot, true, ptr, false);
+		wb_counted(rt, p, *slot, true, ptr, false);
 		break;
 	case GC_WB_COUNTED + MG_WB_DIJKSTRA:
-		wb_counted(rt, *slot, false, ptr, true);
+		wb_counted(rt, p, *slot, false, ptr, true);
 		break;
 	default: /* none: the barrier is never on */
 		break;

@@ -155,13 +155,26 @@ void gc_mark_done(mg_runtime *rt)
 		return;
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
 	gc->in_gc = true;
-	gc->phase = GC_MARK_TERMINATION;
-	/* The world stops: no worker marks from here.  Whatever a worker
-	 * still holds (only when mark termination is forced on a running
-	 * mark: mg_gc, a test) is drained here by P 0. */
+	/* The world stops: no worker marks from here.  Go's stop-the-world
+	 * re-check (gcMarkDone, #27993): every P's barrier buffer is flushed
+	 * and every work buffer looked at; work anywhere means marking is not
+	 * done, and the world restarts.  (With roots still to scan, hybrid
+	 * mode's first slice never ran: mark termination scans and drains.) */
 	gc_workers_stop(rt);
-	for (uint32_t i = 1; i < gc->nproc; i++)
-		gc_wdispose(rt, &gc->ps[i]);
+	for (uint32_t i = 0; i < gc->nproc; i++)
+		gc_wb_flush(rt, &gc->ps[i]);
+	if (rt->mut.roots_scanned && !gc_test_skip(GC_HOOK_SKIP_STW_RECHECK) && !gc_work_none(gc)) {
+		gc->stats.mark_done_restarts++;
+		uint64_t t1 = rt_nanotime(), cpu = rt_cputime() - c0;
+		record_pause(gc, t1 - t0);
+		gc->cur.cpu_background += cpu;
+		if (gc->nproc > 1)
+			gc_wdispose(rt, rt->mut.p);
+		gc->in_gc = false;
+		gc_workers_resume(rt);
+		return;
+	}
+	gc->phase = GC_MARK_TERMINATION;
 	gc->cur.t_markterm = t0;
 	gc->cur.heap1 = gc->heap_live;
 	/* Roots scanned before in this cycle are scanned again: dijkstra's
@@ -171,8 +184,11 @@ void gc_mark_done(mg_runtime *rt)
 		gc_scan_roots(rt);
 		if (rescan && rt->cfg.wbtrace)
 			gc->cur.wb.rescan_bytes += gc->cur.stacks + gc->cur.globals;
+		gc_drain(rt);
 	}
-	gc_drain(rt);
+	/* Nothing is left, unless a test removed a step of the protocol: what
+	 * is left then is dropped, unscanned, for checkmark to find. */
+	gc_work_discard(gc);
 	gc_workers_merge(rt);
 	gc->wb_on = false;
 	/* Writing a heap snapshot stops the world too, but it is not collector
@@ -290,7 +306,9 @@ static void stw_cycle(mg_runtime *rt, bool forced)
 	uint64_t t1 = rt_nanotime();
 	gc->cur.cpu_background += rt_cputime() - c0;
 	record_pause(gc, t1 - t0);
-	gc_mark_done(rt);
+	/* No mutator ran: the re-check finds nothing, unless a test hook. */
+	for (gc_mark_done(rt); gc->phase == GC_MARK; gc_mark_done(rt))
+		mark_until_done(rt, false);
 	/* The three parts were one pause. */
 	if (gc->cur.t_end - gc->cur.t_start > gc->stats.pause_max_ns)
 		gc->stats.pause_max_ns = gc->cur.t_end - gc->cur.t_start;
@@ -302,7 +320,7 @@ void gc_full_cycle(mg_runtime *rt, bool forced)
 	if (gc->in_gc)
 		return;
 	/* Finish the cycle in progress, as runtime.GC does, then run a whole one. */
-	if (gc->phase == GC_MARK) {
+	while (gc->phase == GC_MARK) {
 		mark_until_done(rt, true);
 		gc_mark_done(rt);
 	}
@@ -310,8 +328,10 @@ void gc_full_cycle(mg_runtime *rt, bool forced)
 		stw_cycle(rt, forced);
 	} else {
 		gc_start_cycle(rt, forced);
-		mark_until_done(rt, true);
-		gc_mark_done(rt);
+		do {
+			mark_until_done(rt, true);
+			gc_mark_done(rt);
+		} while (gc->phase == GC_MARK);
 	}
 	if (forced)
 		gc_sweep_all(rt);

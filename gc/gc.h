@@ -201,6 +201,9 @@ typedef struct gc_wbuf {
  * buffer (work.c). */
 #define GC_WBUF_CAP 512
 #define GC_WBUF_SMALL 16
+/* Write-barrier buffer records: Go's wbBuf size, and gcsmallbuf's. */
+#define GC_WBB_CAP 512
+#define GC_WBB_SMALL 4
 
 /* What a P is asked to mark as, per cycle (Go 1.19's worker modes, plus
  * the mutator's own share). */
@@ -223,6 +226,13 @@ typedef struct gc_p {
 	uint64_t scan_work, hook_work;
 	uint64_t cpu_dedicated, cpu_fractional, cpu_idle; /* ns of worker marking, by mode */
 	uint64_t handed_over;        /* items of hooked types given to P 0 */
+	/* The write-barrier buffer (Go's wbBuf): pointers the barrier must
+	 * shade, recorded by the mutator holding the P, shaded by
+	 * gc_wb_flush.  wbkind (wbtrace=1 only) says which half recorded each:
+	 * 0 old value, 1 new value. */
+	void **wbb;
+	uint8_t *wbkind;
+	uint32_t wbn, wbcap;
 	/* The worker thread (P > 0). */
 	struct mg_runtime *rt;
 	pthread_t thread;
@@ -310,7 +320,7 @@ typedef struct gc_state {
 	uint32_t nwaiting;              /* workers waiting for work in a cycle */
 	bool workers_on;                /* mark workers may mark this cycle */
 	int stop_workers;               /* atomic: workers stop between items (mutator's request) */
-	int p0_req;                     /* atomic: P 0 is asked to check in (workers.c) */
+	int p0_req;                     /* atomic: GC_P0_*: P 0 is asked to check in (workers.c) */
 	bool mut_waiting;               /* the mutator waits on mut_cv */
 	uint32_t ndedicated;            /* dedicated workers this cycle: P 1 … P ndedicated */
 	bool shutdown;                  /* workers exit */
@@ -343,7 +353,8 @@ typedef struct gc_state {
 /* Each names one step of the concurrent protocol that a test removes, to
  * prove that a checker catches its absence.  0 in every normal run. */
 #define GC_HOOK_SKIP_STW_RECHECK 1u   /* gcMarkDone's stop-the-world re-check */
-#define GC_HOOK_SKIP_WB_FLUSH 2u      /* the barrier buffers' flush at mark termination */
+#define GC_HOOK_SKIP_WB_FLUSH 2u      /* the barrier buffers' flushes at mark termination (and at
+                                       * slices and check-ins): only a full buffer is flushed */
 #define GC_HOOK_SCAN_TWICE 4u         /* a worker pushes an object it did not newly mark */
 extern unsigned gc_test_hooks;
 static inline bool gc_test_skip(unsigned h) { return RT_UNLIKELY(__atomic_load_n(&gc_test_hooks, __ATOMIC_RELAXED) & h); }
@@ -447,9 +458,14 @@ void gc_wreserve(mg_runtime *rt, gc_p *p, uint32_t n);
 void gc_whand_over(mg_runtime *rt, gc_p *p, gc_work w);
 /* P 0 takes the hand-over list's items into its own buffers; true if any. */
 bool gc_wtake_handover(mg_runtime *rt);
+/* Drops every grey item and barrier record: mark termination's last act,
+ * where none is left unless a protocol step was removed (a test hook). */
+void gc_work_discard(gc_state *gc);
 /* Every grey item of every P and list (the world stopped, or procs 1). */
 void gc_work_foreach(gc_state *gc, void (*fn)(gc_work *w, void *ud), void *ud);
-/* No grey item anywhere (same condition). */
+/* No grey item anywhere (same condition).  Barrier records are not
+ * looked at: they reach the work buffers through a flush, which comes
+ * first wherever this is asked (mark termination's re-check). */
 bool gc_work_none(gc_state *gc);
 static inline size_t gc_atomic_nfull(gc_state *gc) { return __atomic_load_n(&gc->nfull, __ATOMIC_RELAXED); }
 
@@ -478,6 +494,9 @@ void gc_workers_init(mg_runtime *rt);         /* at mg_open: a thread per P > 0 
 void gc_workers_destroy(mg_runtime *rt);      /* at mg_close: joined */
 void gc_workers_start_cycle(mg_runtime *rt);  /* at sweep termination: modes, wake */
 void gc_workers_end_cycle(mg_runtime *rt);    /* at mark termination: park */
+/* gc->p0_req: check in (flush, publish); stop the world and re-check. */
+#define GC_P0_CHECKIN 1
+#define GC_P0_STOP 2
 /* The mutator's check-in during MARK when gc->p0_req is set (the essay). */
 void gc_p0_checkin(mg_runtime *rt);
 /* A worker's stint: up to budget bytes of P p's work; true when p ran dry. */
@@ -486,10 +505,9 @@ bool gc_worker_drain(mg_runtime *rt, gc_p *p, uint64_t budget);
  * buffers stay theirs (the heap check and mark termination read them). */
 void gc_workers_stop(mg_runtime *rt);
 void gc_workers_resume(mg_runtime *rt);
-/* Mark work has run out on P 0: the end-of-mark protocol (Go's
- * gcMarkDone).  True when mark termination may run (the workers stopped,
- * every buffer empty); false when work appeared somewhere and marking goes
- * on. */
+/* P 0 has run out of mark work: true when no worker runs and no buffer
+ * is published either, so that gc_mark_done may stop the world and
+ * re-check (with one P: always). */
 bool gc_workers_mark_done(mg_runtime *rt);
 /* The mutator has no work left but workers are marking: wait until one
  * publishes work or all run dry.  False when there are no workers. */
@@ -502,6 +520,7 @@ void gc_workers_merge(mg_runtime *rt);
 /* Greys p's object if it is white; true when it did (the barrier study
  * counts these: barrier.c). */
 bool gc_shade(mg_runtime *rt, void *p);
+bool gc_shade_on(mg_runtime *rt, gc_p *pp, void *p);  /* the same, into P pp's buffers */
 void gc_scan_roots(mg_runtime *rt);
 bool gc_mark_slice(mg_runtime *rt, uint64_t budget); /* true: no work left */
 void gc_drain(mg_runtime *rt);
@@ -525,6 +544,8 @@ void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to);
 #define GC_WB_COUNTED MG_WB_COUNT
 void gc_wb_set_path(mg_runtime *rt);    /* at sweep termination, before wb_on */
 void gc_wb_slow(mg_runtime *rt, void **slot, void *ptr);
+/* Shades what p's barrier buffer holds, into p's work buffers. */
+void gc_wb_flush(mg_runtime *rt, gc_p *p);
 /* The wb line of cycle c (DESIGN.md §5), right after its gc and map lines. */
 void gc_print_wbtrace(mg_runtime *rt, const gc_cycle *c);
 void gc_bulk_barrier(mg_runtime *rt, const rt_typeinfo *ti, void *dst, const void *src, size_t n);

@@ -36,6 +36,8 @@ void gc_test_finish_mark(mg_runtime *rt);
 void gc_test_sweep_all(mg_runtime *rt);
 /* Frees a live object as a buggy sweeper would. */
 void gc_test_free_object(mg_runtime *rt, void *p);
+/* Shades what the barrier buffer holds (the next slice would). */
+void gc_test_wb_flush(mg_runtime *rt);
 /* Whether obj is queued as a hook-only item (gc.h, TAGGED WORK ITEMS). */
 bool gc_test_queued_hook_only(mg_runtime *rt, const void *obj);
 /* This cycle's scan work and chunk-hook work so far, over every P. */

@@ -456,8 +456,8 @@ static void print_path(mg_runtime *rt, uintptr_t target)
 			describe(rt, what, sizeof what, obj_of(s, idx));
 		if (nd->parent < 0) {
 			const rt_root *r = nd->global ? &rt->globals.v[nd->field] : &rt->mut.stack.v[nd->field];
-			fprintf(stderr, "\t%s root \"%s\" -> %p (%s)\n", nd->global ? "global" : "scope",
-			        r->name ? r->name : "?", nd->obj, what);
+			fprintf(stderr, "\t%s root \"%s\" -> %p (%s)%s\n", nd->global ? "global" : "scope",
+			        r->name ? r->name : "?", nd->obj, what, j == 0 ? "  <- here" : "");
 		} else {
 			void *parent = ps.v[nd->parent].obj;
 			uint32_t pidx;

@@ -250,6 +250,25 @@ void gc_work_foreach(gc_state *gc, void (*fn)(gc_work *w, void *ud), void *ud)
 	foreach_buf(gc->handover, fn, ud);
 }
 
+void gc_work_discard(gc_state *gc)
+{
+	for (uint32_t i = 0; i < gc->nproc; i++) {
+		gc->ps[i].b1->n = gc->ps[i].b2->n = 0;
+		gc->ps[i].wbn = 0;
+	}
+	for (gc_wbuf **l = &gc->wfull;; l = &gc->handover) {
+		while (*l) {
+			gc_wbuf *b = *l;
+			*l = b->next;
+			b->next = gc->wempty;
+			gc->wempty = b;
+		}
+		if (l == &gc->handover)
+			break;
+	}
+	gc->nfull = gc->nhandover = 0;
+}
+
 bool gc_work_none(gc_state *gc)
 {
 	for (uint32_t i = 0; i < gc->nproc; i++)
@@ -276,6 +295,11 @@ void gc_work_init(mg_runtime *rt)
 		p->b1 = wbuf_alloc(rt, gc);
 		p->b2 = wbuf_alloc(rt, gc);
 		p->hooked_base = SIZE_MAX;
+		p->wbcap = rt->cfg.smallbuf ? GC_WBB_SMALL : GC_WBB_CAP;
+		p->wbb = malloc(p->wbcap * sizeof *p->wbb);
+		p->wbkind = rt->cfg.wbtrace ? malloc(p->wbcap) : NULL;
+		if (!p->wbb || (rt->cfg.wbtrace && !p->wbkind))
+			rt_out_of_memory(rt, p->wbcap * sizeof *p->wbb);
 	}
 	rt->mut.p = &gc->ps[0];
 }
@@ -288,6 +312,8 @@ void gc_work_destroy(mg_runtime *rt)
 	for (uint32_t i = 0; i < gc->nproc; i++) {
 		free(gc->ps[i].b1);
 		free(gc->ps[i].b2);
+		free(gc->ps[i].wbb);
+		free(gc->ps[i].wbkind);
 	}
 	list_free(gc->wfull);
 	list_free(gc->wempty);

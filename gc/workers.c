@@ -117,7 +117,7 @@ static void *worker_main(void *arg)
 		/* Out of work: if nobody else has any either, P 0 is asked to
 		 * check in (its buffers, its roots, the hand-over list). */
 		if (gc->nrunning == 0 && gc->nfull == 0)
-			__atomic_store_n(&gc->p0_req, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&gc->p0_req, GC_P0_CHECKIN, __ATOMIC_RELAXED);
 		__atomic_store_n(&gc->nwaiting, gc->nwaiting + 1, __ATOMIC_RELAXED);
 		while (may_mark(gc) && gc->nfull == 0)
 			pthread_cond_wait(&gc->work_cv, &gc->wlock);
@@ -226,23 +226,11 @@ bool gc_workers_mark_done(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
 	if (gc->nproc == 1)
-		return gc_work_none(gc);
+		return true;
 	pthread_mutex_lock(&gc->wlock);
-	bool busy = gc->nrunning > 0 || gc->nfull > 0 || gc->nhandover > 0;
-	if (!busy)
-		__atomic_store_n(&gc->stop_workers, 1, __ATOMIC_RELAXED);
+	bool idle = gc->nrunning == 0 && gc->nfull == 0 && gc->nhandover == 0;
 	pthread_mutex_unlock(&gc->wlock);
-	if (busy)
-		return false;
-	/* The world is stopped: no worker runs, none will start.  Re-check
-	 * every buffer (Go #27993): work published after a worker's last
-	 * look means marking is not done. */
-	if (!gc_test_skip(GC_HOOK_SKIP_STW_RECHECK) && !gc_work_none(gc)) {
-		gc->stats.mark_done_restarts++;
-		gc_workers_resume(rt);
-		return false;
-	}
-	return true;
+	return idle;
 }
 
 bool gc_workers_wait(mg_runtime *rt)
@@ -289,27 +277,31 @@ void gc_p0_checkin(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
 	gc_p *p0 = rt->mut.p;
-	__atomic_store_n(&gc->p0_req, 0, __ATOMIC_RELAXED);
+	int req = __atomic_exchange_n(&gc->p0_req, 0, __ATOMIC_RELAXED);
 	if (gc->phase != GC_MARK || gc->in_gc)
 		return;
+	/* The second stage: P 0 flushed and had nothing at its last check-in
+	 * and no worker has run since: stop the world (gc_mark_done's re-check
+	 * finds what the mutator's barrier recorded in between). */
+	if (req == GC_P0_STOP && rt->mut.roots_scanned && gc_workers_mark_done(rt)) {
+		gc_mark_done(rt);
+		return;
+	}
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
 	gc->in_gc = true;
-	bool done = false;
+	gc_wb_flush(rt, p0);
 	if (!rt->mut.roots_scanned) {
 		gc_scan_roots(rt);
 	} else if (p0->b1->n || p0->b2->n || __atomic_load_n(&gc->nhandover, __ATOMIC_RELAXED)) {
 		/* Hooked items are P 0's to do; the rest goes to the workers. */
 		if (gc_wtake_handover(rt))
 			gc_mark_slice(rt, gc->slice_budget);
-	} else {
-		done = gc_workers_mark_done(rt);
+	} else if (gc_workers_mark_done(rt)) {
+		__atomic_store_n(&gc->p0_req, GC_P0_STOP, __ATOMIC_RELAXED);
 	}
-	if (!done)
-		gc_wdispose(rt, p0);
+	gc_wdispose(rt, p0);
 	gc->in_gc = false;
 	uint64_t cpu = rt_cputime() - c0;
 	gc->cur.cpu_background += cpu;
 	gc_on_slice(rt, rt_nanotime() - t0, cpu);
-	if (done)
-		gc_mark_done(rt);
 }
