@@ -35,6 +35,7 @@ static inline int64_t span_next_free(gc_span *s)
 void gc_mcache_release(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
+	pthread_mutex_lock(&gc->heap_lock);
 	for (uint32_t sc = 0; sc < GC_NSPANCLASS; sc++) {
 		gc_span *s = gc->cache.alloc[sc];
 		if (!s)
@@ -43,6 +44,27 @@ void gc_mcache_release(mg_runtime *rt)
 		gc_list_push(s->nalloc < s->nelems ? &gc->partial[sc] : &gc->full[sc], s);
 		gc->cache.alloc[sc] = NULL;
 	}
+	pthread_mutex_unlock(&gc->heap_lock);
+}
+
+/* A span from the page heap, set up for span class sc (< 0: a large
+ * object's, scan or -2 noscan) and named in the page map, all under
+ * heap_lock: the background sweeper, freeing a neighbour, must never see
+ * it half made (it would coalesce a span still marked free). */
+static gc_span *span_new_locked(mg_runtime *rt, uint32_t npages, int sc)
+{
+	gc_state *gc = gc_of(rt);
+	pthread_mutex_lock(&gc->heap_lock);
+	gc_span *s = gc_span_alloc(rt, npages);
+	if (s) {
+		if (sc >= 0)
+			gc_span_init_small(rt, s, (uint32_t)sc);
+		else
+			gc_span_init_large(rt, s, sc == -2);
+		s->sweepgen = gc->sweepgen; /* nothing in it to sweep */
+	}
+	pthread_mutex_unlock(&gc->heap_lock);
+	return s;
 }
 
 static MG_NORETURN void alloc_failed(mg_runtime *rt, size_t bytes)
@@ -53,10 +75,10 @@ static MG_NORETURN void alloc_failed(mg_runtime *rt, size_t bytes)
 /* Pages for a new span.  A refusal caused by the memory limit gets one full
  * collection (and the scavenger) before it is fatal; an injected failure
  * (failalloc) is fatal at once, like the OS refusing. */
-static gc_span *span_alloc_or_collect(mg_runtime *rt, uint32_t npages)
+static gc_span *span_alloc_or_collect(mg_runtime *rt, uint32_t npages, int sc)
 {
 	gc_state *gc = gc_of(rt);
-	gc_span *s = gc_span_alloc(rt, npages);
+	gc_span *s = span_new_locked(rt, npages, sc);
 	if (s)
 		return s;
 	if ((rt->cfg.failalloc && gc->os_requests == rt->cfg.failalloc) || gc->in_gc)
@@ -66,8 +88,10 @@ static gc_span *span_alloc_or_collect(mg_runtime *rt, uint32_t npages)
 	 * every free page back, since the limit counts mapped memory. */
 	gc_full_cycle(rt, false);
 	gc_sweep_all(rt);
+	pthread_mutex_lock(&gc->heap_lock);
 	gc_heap_scavenge(rt, 0);
-	s = gc_span_alloc(rt, npages);
+	pthread_mutex_unlock(&gc->heap_lock);
+	s = span_new_locked(rt, npages, sc);
 	if (!s)
 		alloc_failed(rt, (size_t)npages * GC_PAGE_SIZE);
 	return s;
@@ -79,21 +103,25 @@ static gc_span *refill(mg_runtime *rt, uint32_t sc)
 	gc_span *old = gc->cache.alloc[sc];
 	if (old) {
 		old->in_cache = false;
+		pthread_mutex_lock(&gc->heap_lock);
 		gc_list_push(&gc->full[sc], old);
+		pthread_mutex_unlock(&gc->heap_lock);
 		gc->cache.alloc[sc] = NULL;
 	}
 	if (gc->phase == GC_SWEEP)
 		gc_sweep_proportional(rt, (uint64_t)gc_class_npages(sc >> 1) * GC_PAGE_SIZE); /* a span's worth */
 	gc_maybe_start(rt);
+	pthread_mutex_lock(&gc->heap_lock);
 	gc_span *s = gc->partial[sc].first;
-	if (s) {
+	if (s)
 		gc_list_remove(&gc->partial[sc], s);
+	pthread_mutex_unlock(&gc->heap_lock);
+	if (s) {
+		/* swept: on a partial list */
 	} else if ((s = gc_sweep_for_class(rt, sc)) != NULL) {
 		/* swept and detached by the sweeper */
 	} else {
-		s = span_alloc_or_collect(rt, gc_class_npages(sc >> 1));
-		gc_span_init_small(rt, s, sc);
-		s->sweepgen = gc->sweepgen;
+		s = span_alloc_or_collect(rt, gc_class_npages(sc >> 1), (int)sc);
 	}
 	s->in_cache = true;
 	gc->cache.alloc[sc] = s;
@@ -186,10 +214,10 @@ void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 	uint32_t npages = (uint32_t)((bytes + GC_PAGE_SIZE - 1) >> GC_PAGE_SHIFT);
 	if ((size_t)npages << GC_PAGE_SHIFT < bytes)
 		mg_panic(rt, "runtime error: makeslice: len out of range");
-	gc_span *s = span_alloc_or_collect(rt, npages);
-	gc_span_init_large(rt, s, ti->noscan);
-	s->sweepgen = gc->sweepgen;
+	gc_span *s = span_alloc_or_collect(rt, npages, ti->noscan ? -2 : -1);
+	pthread_mutex_lock(&gc->heap_lock);
 	gc_list_push(&gc->full[s->spanclass], s);
+	pthread_mutex_unlock(&gc->heap_lock);
 	return slot_finish(rt, s, 0, (uint32_t)(bytes > UINT32_MAX ? UINT32_MAX : bytes), ti, array, (uint32_t)n);
 }
 
@@ -226,6 +254,8 @@ const mg_type *mg_typeof(mg_runtime *rt, const void *p, size_t *len)
 	gc_state *gc = gc_of(rt);
 	uint32_t idx;
 	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
+	if (s)
+		gc_ensure_swept(rt, s); /* the background sweeper may be rewriting its bits */
 	if (!s || !gc_bit(s->allocbits, idx))
 		return NULL;
 	uint64_t h = *(uint64_t *)gc_slot_addr(s, idx);

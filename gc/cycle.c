@@ -450,11 +450,13 @@ void mg_read_stats(mg_runtime *rt, mg_stats *st)
 		return;
 	}
 	gc_state *gc = gc_of(rt);
+	pthread_mutex_lock(&gc->heap_lock); /* the background sweeper counts into stats */
 	*st = gc->stats;
+	st->heap_mapped = gc->heap_mapped;
+	pthread_mutex_unlock(&gc->heap_lock);
 	st->heap_inuse = gc->heap_live;
 	st->heap_goal = gc->pacer.goal;
 	st->heap_trigger = gc->pacer.trigger;
-	st->heap_mapped = gc->heap_mapped;
 	st->phase = gc->phase;
 	st->procs = gc->nproc;
 }

@@ -156,7 +156,7 @@ typedef struct gc_span {
 	uint32_t nalloc;         /* allocated slots */
 	uint32_t freeindex;      /* no free slot below this */
 	uint32_t divmul;         /* offset * divmul >> 32 == offset / elem_size */
-	uint32_t sweepgen;       /* == heap sweepgen: swept this cycle */
+	uint32_t sweepgen;       /* heap's −2 unswept, −1 being swept, = swept (atomic; sweep.c) */
 	uint64_t *allocbits;
 	uint64_t *markbits;
 	uint64_t *checkbits;     /* checkmark; grey set in the heap check */
@@ -310,7 +310,10 @@ typedef struct gc_state {
 	gc_p *ps;
 	uint32_t nproc;                 /* cfg.procs */
 	uint32_t wbuf_cap;              /* items per buffer */
+	pthread_mutex_t heap_lock;      /* span lists, the page heap, sweep counters (sweep.c) */
 	pthread_mutex_t wlock;          /* the lists, worker states, and the conditions below */
+	bool bgsweep;                   /* atomic: P 1's worker is to sweep (under wlock to set) */
+	bool bgsweep_busy;              /* it is sweeping (under wlock) */
 	pthread_cond_t work_cv;         /* workers wait here: for a cycle, for work */
 	pthread_cond_t mut_cv;          /* the mutator waits here: for workers to stop or run dry */
 	gc_wbuf *wfull, *wempty, *handover;
@@ -561,7 +564,11 @@ static inline void gc_store(mg_runtime *rt, void *slot, void *ptr)
 
 /* ---- sweep.c ------------------------------------------------------------ */
 
-bool gc_sweep_one(mg_runtime *rt);      /* false: nothing left to sweep */
+bool gc_sweep_one(mg_runtime *rt);      /* false: nothing left to sweep (and sweeping ends) */
+bool gc_bgsweep_one(mg_runtime *rt);    /* the background sweeper's: one span, false if none */
+void gc_ensure_swept(mg_runtime *rt, gc_span *s); /* before reading an in-use span's alloc bits */
+void gc_bgsweep_start(mg_runtime *rt);  /* workers.c: P 1's worker sweeps */
+void gc_bgsweep_stop(mg_runtime *rt);   /* and stops, its span in flight filed */
 void gc_sweep_span(mg_runtime *rt, gc_span *s);
 void gc_sweep_all(mg_runtime *rt);
 void gc_sweep_proportional(mg_runtime *rt, uint64_t pending); /* pending: bytes about to be allocated */

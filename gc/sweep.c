@@ -1,27 +1,66 @@
 /*
- * sweep.c — lazy sweeping.
+ * sweep.c — lazy and background sweeping.
  *
  * Mark termination moves every in-use span to its class's unswept list and
- * bumps the heap's sweepgen (a span is swept when its sweepgen equals the
- * heap's).  From then on spans are swept
+ * advances the heap's sweepgen by 2 (Go's scheme, mgcsweep.go): a span
+ * whose sweepgen is the heap's − 2 needs sweeping, − 1 is being swept, and
+ * equal is swept.  A sweeper claims a span by compare-and-swap from −2 to
+ * −1, so that two threads never sweep one span: the mutator and the
+ * background sweeper, or either of them and a thread that needs that very
+ * span swept now (gc_ensure_swept: mg_typeof, which reads its alloc bits).
+ * The claim is made as the span leaves its unswept list, under heap_lock
+ * (the lists are locked ones, not Go's lock-free span sets); the sweep
+ * itself runs outside the lock, and a reader of the span's sweepgen
+ * (acquire) sees a swept span's bits.  From then
+ * on spans are swept
  *  - before allocation reuses them (refill sweeps its own class first),
  *  - proportionally to allocation, so that sweeping finishes before the
  *    next trigger: pages_per_byte = unswept pages / runway to the trigger
  *    (Go's sweepPagesPerByte),
- *  - a span at a time at safepoints (the background sweeper),
- *  - all at once in sweep termination, if anything is left.
+ *  - by the background sweeper: the mark worker of P 1, which no mutator
+ *    holds, sweeps span after span until none is left (Go's bgsweep on an
+ *    idle P); with one P, a span at a time at safepoints,
+ *  - all at once in sweep termination, if anything is left (the background
+ *    sweeper stops first).
  * Sweeping a span frees its unmarked slots (poisoned in debug and ASan
- * builds, NOACCESS to Memcheck: gc/vg.h), makes the mark bits the new alloc bits and clears the marks; a
- * span with nothing left goes back to the page heap.
+ * builds, NOACCESS to Memcheck: gc/vg.h), makes the mark bits the new alloc
+ * bits and clears the marks, outside the lock; the span is then filed, or
+ * goes back to the page heap if nothing is left in it, under heap_lock,
+ * which guards every span list and the page heap.  The end of sweeping
+ * (the phase's change to OFF, the scavenger) is the mutator's.
  */
 #include "gc/gc.h"
 #include "gc/vg.h"
+
+#include <sched.h>
 
 typedef enum { SWEPT_FREED, SWEPT_PARTIAL, SWEPT_FULL } swept;
 
 #define SWEEP_MIN_DISTANCE ((uint64_t)1 << 20)
 
-static swept sweep_span(mg_runtime *rt, gc_span *s)
+static inline uint32_t span_gen(const gc_span *s) { return __atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE); }
+
+/* The claim: true if this thread is now the span's one sweeper. */
+static bool claim(gc_state *gc, gc_span *s)
+{
+	uint32_t want = gc->sweepgen - 2;
+	return __atomic_compare_exchange_n(&s->sweepgen, &want, gc->sweepgen - 1, false, __ATOMIC_ACQ_REL,
+	                                   __ATOMIC_RELAXED);
+}
+
+/* Under heap_lock. */
+static void file_swept(gc_state *gc, gc_span *s, swept r)
+{
+	if (r == SWEPT_PARTIAL)
+		gc_list_push(&gc->partial[s->spanclass], s);
+	else if (r == SWEPT_FULL)
+		gc_list_push(&gc->full[s->spanclass], s);
+}
+
+/* Sweeps a span this thread claimed (and took off its unswept list).  The
+ * bits outside the lock; the counters and, for an empty span, the page
+ * heap under it.  With `file`, the result is filed too. */
+static swept sweep_claimed(mg_runtime *rt, gc_span *s, bool file)
 {
 	gc_state *gc = gc_of(rt);
 	uint32_t freed = 0;
@@ -39,34 +78,71 @@ static swept sweep_span(mg_runtime *rt, gc_span *s)
 		s->allocbits[i] = s->markbits[i];
 		s->markbits[i] = 0;
 	}
-	gc->unswept_pages -= s->npages;
-	gc->sweep_pages_done += s->npages;
-	s->sweepgen = gc->sweepgen;
 	if (freed) {
 		/* heap_live already left these out at mark termination. */
-		gc->stats.freed_objects += freed;
 		s->nalloc -= freed;
 		s->needzero = true;
 	}
 	s->freeindex = 0;
-	if (s->nalloc == 0) {
+	swept r = s->nalloc == 0 ? SWEPT_FREED : s->nalloc < s->nelems ? SWEPT_PARTIAL : SWEPT_FULL;
+	pthread_mutex_lock(&gc->heap_lock);
+	gc->stats.freed_objects += freed;
+	__atomic_store_n(&gc->unswept_pages, gc->unswept_pages - s->npages, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc->sweep_pages_done, gc->sweep_pages_done + s->npages, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->sweepgen, gc->sweepgen, __ATOMIC_RELEASE);
+	if (r == SWEPT_FREED)
 		gc_span_free(rt, s);
-		return SWEPT_FREED;
-	}
-	return s->nalloc < s->nelems ? SWEPT_PARTIAL : SWEPT_FULL;
+	else if (file)
+		file_swept(gc, s, r);
+	pthread_mutex_unlock(&gc->heap_lock);
+	return r;
 }
 
-static void file_swept(gc_state *gc, gc_span *s, swept r)
+/* Takes the first span of list l that this thread can claim, or NULL;
+ * under heap_lock.  A span on an unswept list that is not −2 any more was
+ * claimed by gc_ensure_swept, which files it when done. */
+static gc_span *take_unswept(gc_state *gc, gc_spanlist *l)
 {
-	if (r == SWEPT_PARTIAL)
-		gc_list_push(&gc->partial[s->spanclass], s);
-	else if (r == SWEPT_FULL)
-		gc_list_push(&gc->full[s->spanclass], s);
+	gc_span *s;
+	while ((s = l->first) != NULL) {
+		gc_list_remove(l, s);
+		if (claim(gc, s))
+			return s;
+	}
+	return NULL;
 }
 
 void gc_sweep_span(mg_runtime *rt, gc_span *s)
 {
-	file_swept(gc_of(rt), s, sweep_span(rt, s));
+	gc_state *gc = gc_of(rt);
+	/* Every claim is made under heap_lock as its span leaves the unswept
+	 * list, so a span still at −2 here is on its list. */
+	pthread_mutex_lock(&gc->heap_lock);
+	bool mine = span_gen(s) == gc->sweepgen - 2;
+	if (mine) {
+		gc_list_remove(&gc->unswept[s->spanclass], s);
+		mine = claim(gc, s);
+	}
+	pthread_mutex_unlock(&gc->heap_lock);
+	if (mine)
+		sweep_claimed(rt, s, true);
+}
+
+void gc_ensure_swept(mg_runtime *rt, gc_span *s)
+{
+	gc_state *gc = gc_of(rt);
+	if (gc->phase != GC_SWEEP)
+		return;
+	uint32_t g = span_gen(s);
+	if (g == gc->sweepgen - 2) {
+		gc_sweep_span(rt, s);
+		g = span_gen(s);
+	}
+	/* Another thread sweeps it: a span's sweep is short. */
+	while (g == gc->sweepgen - 1) {
+		sched_yield();
+		g = span_gen(s);
+	}
 }
 
 static void sweep_done(mg_runtime *rt)
@@ -74,6 +150,7 @@ static void sweep_done(mg_runtime *rt)
 	gc_state *gc = gc_of(rt);
 	if (gc->phase != GC_SWEEP)
 		return;
+	gc_bgsweep_stop(rt); /* in flight: its last span filed */
 	gc->phase = GC_OFF;
 	gc->test_driven = false;
 	/* Keep mapped memory within 110 % of the larger of the goal and the
@@ -86,6 +163,7 @@ static void sweep_done(mg_runtime *rt)
 	 * being built: every pass of a benchmark) goes back only as fast as
 	 * the program leaves it unused. */
 	uint64_t goal = gc->pacer.goal == UINT64_MAX ? gc->heap_live : gc->pacer.goal;
+	pthread_mutex_lock(&gc->heap_lock);
 	uint64_t keep = goal > gc->peak_inuse ? goal : gc->peak_inuse;
 	uint64_t target = keep + keep / 10;
 	uint64_t now = rt_nanotime();
@@ -98,25 +176,40 @@ static void sweep_done(mg_runtime *rt)
 	}
 	gc->scavenged_at = now;
 	gc->peak_inuse = gc->inuse_bytes;
+	pthread_mutex_unlock(&gc->heap_lock);
+}
+
+/* One span of any class; false when none is left to claim. */
+static bool sweep_any(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	pthread_mutex_lock(&gc->heap_lock);
+	gc_span *s = NULL;
+	for (uint32_t sc = 0; sc < GC_NSPANCLASS && !s; sc++)
+		s = take_unswept(gc, &gc->unswept[sc]);
+	pthread_mutex_unlock(&gc->heap_lock);
+	if (!s)
+		return false;
+	sweep_claimed(rt, s, true);
+	return true;
 }
 
 bool gc_sweep_one(mg_runtime *rt)
 {
-	gc_state *gc = gc_of(rt);
-	for (uint32_t sc = 0; sc < GC_NSPANCLASS; sc++) {
-		gc_span *s = gc->unswept[sc].first;
-		if (s) {
-			gc_list_remove(&gc->unswept[sc], s);
-			gc_sweep_span(rt, s);
-			return true;
-		}
-	}
+	if (sweep_any(rt))
+		return true;
 	sweep_done(rt);
 	return false;
 }
 
+bool gc_bgsweep_one(mg_runtime *rt)
+{
+	return sweep_any(rt);
+}
+
 void gc_sweep_all(mg_runtime *rt)
 {
+	gc_bgsweep_stop(rt);
 	while (gc_sweep_one(rt))
 		;
 }
@@ -134,38 +227,48 @@ void gc_sweep_proportional(mg_runtime *rt, uint64_t pending)
 	 * uint64's range, and converting it would be undefined (x86 gives 0,
 	 * which would sweep nothing). */
 	uint64_t target = want < 0x1p64 ? (uint64_t)want : UINT64_MAX;
-	while (gc->sweep_pages_done < target && gc_sweep_one(rt))
+	while (__atomic_load_n(&gc->sweep_pages_done, __ATOMIC_RELAXED) < target && gc_sweep_one(rt))
 		;
+	/* The background sweeper may have swept the rest: sweeping ends. */
+	if (gc->phase == GC_SWEEP && __atomic_load_n(&gc->unswept_pages, __ATOMIC_RELAXED) == 0)
+		gc_sweep_one(rt);
 }
 
 gc_span *gc_sweep_for_class(mg_runtime *rt, uint32_t sc)
 {
 	gc_state *gc = gc_of(rt);
-	gc_span *s;
-	while ((s = gc->unswept[sc].first) != NULL) {
-		gc_list_remove(&gc->unswept[sc], s);
-		swept r = sweep_span(rt, s);
+	for (;;) {
+		pthread_mutex_lock(&gc->heap_lock);
+		gc_span *s = take_unswept(gc, &gc->unswept[sc]);
+		pthread_mutex_unlock(&gc->heap_lock);
+		if (!s)
+			return NULL;
+		swept r = sweep_claimed(rt, s, false);
 		if (r == SWEPT_PARTIAL)
 			return s;
-		file_swept(gc, s, r);
+		if (r == SWEPT_FULL) {
+			pthread_mutex_lock(&gc->heap_lock);
+			file_swept(gc, s, r);
+			pthread_mutex_unlock(&gc->heap_lock);
+		}
 	}
-	return NULL;
 }
 
 void gc_sweep_prepare(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
-	gc->sweepgen++;
-	gc->unswept_pages = 0;
+	pthread_mutex_lock(&gc->heap_lock);
+	gc->sweepgen += 2;
+	__atomic_store_n(&gc->unswept_pages, 0, __ATOMIC_RELAXED);
 	for (uint32_t sc = 0; sc < GC_NSPANCLASS; sc++) {
 		if (gc->unswept[sc].first)
 			mg_fatal(rt, "sweep prepare: span class %u not fully swept", sc);
 		/* O(1) per class: this runs inside the mark termination pause. */
 		gc_list_splice(&gc->unswept[sc], &gc->partial[sc]);
 		gc_list_splice(&gc->unswept[sc], &gc->full[sc]);
-		gc->unswept_pages += gc->unswept[sc].pages;
+		__atomic_store_n(&gc->unswept_pages, gc->unswept_pages + gc->unswept[sc].pages, __ATOMIC_RELAXED);
 	}
-	gc->sweep_pages_done = 0;
+	__atomic_store_n(&gc->sweep_pages_done, 0, __ATOMIC_RELAXED);
 	gc->sweep_live_basis = gc->stats.total_alloc;
 	/* Finish 1 MiB of allocation before the trigger (Go's
 	 * sweepMinHeapDistance), so sweep termination finds nothing to do. */
@@ -175,4 +278,6 @@ void gc_sweep_prepare(mg_runtime *rt)
 	/* No runway: sweep everything with the first allocation. */
 	gc->sweep_pages_per_byte = runway ? (double)gc->unswept_pages / (double)runway : 1e18;
 	gc->phase = GC_SWEEP;
+	pthread_mutex_unlock(&gc->heap_lock);
+	gc_bgsweep_start(rt);
 }

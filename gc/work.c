@@ -283,6 +283,7 @@ void gc_work_init(mg_runtime *rt)
 	gc->nproc = rt->cfg.procs > 0 ? (uint32_t)rt->cfg.procs : 1;
 	gc->wbuf_cap = rt->cfg.smallbuf ? GC_WBUF_SMALL : GC_WBUF_CAP;
 	pthread_mutex_init(&gc->wlock, NULL);
+	pthread_mutex_init(&gc->heap_lock, NULL);
 	pthread_cond_init(&gc->work_cv, NULL);
 	pthread_cond_init(&gc->mut_cv, NULL);
 	gc->ps = calloc(gc->nproc, sizeof *gc->ps);
@@ -323,4 +324,5 @@ void gc_work_destroy(mg_runtime *rt)
 	pthread_cond_destroy(&gc->work_cv);
 	pthread_cond_destroy(&gc->mut_cv);
 	pthread_mutex_destroy(&gc->wlock);
+	pthread_mutex_destroy(&gc->heap_lock);
 }

@@ -99,9 +99,23 @@ static void *worker_main(void *arg)
 	gc_p *p = arg;
 	mg_runtime *rt = p->rt;
 	gc_state *gc = gc_of(rt);
+	rt_collector_thread = true;
 	pthread_mutex_lock(&gc->wlock);
 	while (!gc->shutdown) {
 		if (!may_mark(gc)) {
+			if (p->id == 1 && gc->bgsweep && !gc->workers_on) {
+				gc->bgsweep_busy = true;
+				pthread_mutex_unlock(&gc->wlock);
+				bool more = true;
+				while (__atomic_load_n(&gc->bgsweep, __ATOMIC_RELAXED) && (more = gc_bgsweep_one(rt)))
+					;
+				pthread_mutex_lock(&gc->wlock);
+				gc->bgsweep_busy = false;
+				if (!more)
+					__atomic_store_n(&gc->bgsweep, false, __ATOMIC_RELAXED);
+				pthread_cond_broadcast(&gc->mut_cv);
+				continue;
+			}
 			pthread_cond_wait(&gc->work_cv, &gc->wlock);
 			continue;
 		}
@@ -182,6 +196,30 @@ void gc_workers_start_cycle(mg_runtime *rt)
 	gc->stop_workers = 0;
 	gc->workers_on = true;
 	pthread_cond_broadcast(&gc->work_cv);
+	pthread_mutex_unlock(&gc->wlock);
+}
+
+void gc_bgsweep_start(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	/* A test that drove the cycle sweeps it by hand too. */
+	if (gc->nproc == 1 || gc->test_driven)
+		return;
+	pthread_mutex_lock(&gc->wlock);
+	__atomic_store_n(&gc->bgsweep, true, __ATOMIC_RELAXED);
+	pthread_cond_broadcast(&gc->work_cv);
+	pthread_mutex_unlock(&gc->wlock);
+}
+
+void gc_bgsweep_stop(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	if (gc->nproc == 1)
+		return;
+	pthread_mutex_lock(&gc->wlock);
+	__atomic_store_n(&gc->bgsweep, false, __ATOMIC_RELAXED);
+	while (gc->bgsweep_busy)
+		pthread_cond_wait(&gc->mut_cv, &gc->wlock);
 	pthread_mutex_unlock(&gc->wlock);
 }
 
