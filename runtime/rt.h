@@ -199,6 +199,9 @@ static inline uint64_t rt_mix64(uint64_t z)
 
 /* ---- failures ----------------------------------------------------------- */
 
+/* True on the collector's own threads (mark workers): their fatal errors
+ * skip the failure handler and the trace hook, which are the mutator's. */
+extern _Thread_local bool rt_collector_thread;
 MG_NORETURN void rt_fatalv(mg_runtime *rt, mg_failure kind, const char *fmt, va_list ap);
 /* For failures whose message has detail lines after it: the caller has
  * printed everything ("fatal error: …" first); this runs the handler or exits. */

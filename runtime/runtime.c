@@ -45,7 +45,7 @@ void rt_fatalv(mg_runtime *rt, mg_failure kind, const char *fmt, va_list ap)
 {
 	char msg[512];
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	if (rt && rt->trace_hook)
+	if (rt && rt->trace_hook && !rt_collector_thread)
 		rt->trace_hook(rt, rt->trace_hook_ud); /* e.g. clear a progress line */
 	fflush(stdout);
 	fprintf(stderr, "%s: %s\n", kind == MG_PANIC ? "panic" : "fatal error", msg);
@@ -53,14 +53,18 @@ void rt_fatalv(mg_runtime *rt, mg_failure kind, const char *fmt, va_list ap)
 	rt_fail_printed(rt, kind, msg);
 }
 
+_Thread_local bool rt_collector_thread;
+
 void rt_fail_printed(mg_runtime *rt, mg_failure kind, const char *msg)
 {
 	fflush(stdout);
 	fflush(stderr);
 	if (rt) {
 		if (kind == MG_FATAL)
-			rt->failed = true;
-		if (rt->on_fail)
+			__atomic_store_n(&rt->failed, true, __ATOMIC_RELAXED);
+		/* The handler belongs to the mutator (it longjmps into its
+		 * stack): a mark worker's fatal error exits the process. */
+		if (rt->on_fail && !rt_collector_thread)
 			rt->on_fail(rt->on_fail_ud, kind, msg);
 	}
 	fflush(stdout);
