@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,8 @@ Test(config, defaults)
 	cr_assert_eq(c.mark_slice, 0);
 	cr_assert_eq(c.mapitercheck, 0);
 	cr_assert_eq(c.wbtrace, 0);
+	cr_assert_eq(c.procs, 0, "0: resolved by mg_open");
+	cr_assert_eq(c.smallbuf, 0);
 	cr_assert_eq(c.backend, MG_BACKEND_MAPGC);
 	cr_assert_null(c.trace);
 	cr_assert_eq(c.ignore_env, false);
@@ -173,6 +176,33 @@ Test(config, debug_flags)
 	parse_bad_value("gccheckmark", "true");
 	parse_bad_value("heapcheck", "2");
 	parse_bad_value("gcstoptheworld", "on");
+	parse_ok(&c, "gcsmallbuf=1");
+	cr_assert_eq(c.smallbuf, 1);
+	parse_ok(&c, "gcsmallbuf=1,gcsmallbuf=0");
+	cr_assert_eq(c.smallbuf, 0);
+	parse_bad_value("gcsmallbuf", "7");
+	parse_bad_value("gcsmallbuf", "");
+}
+
+/* The table --help prints is the parser's: every key it lists is known
+ * (a bad value is reported as such, not as an unknown key), and the list
+ * has gcsmallbuf. */
+Test(config, debug_key_list)
+{
+	bool smallbuf = false;
+	size_t n = 0;
+	for (const char *k; (k = mg_debug_key_syntax(n)) != NULL; n++) {
+		const char *eq = strchr(k, '=');
+		cr_assert_not_null(eq, "\"%s\" is not KEY=VALUES", k);
+		char key[64];
+		snprintf(key, sizeof key, "%.*s", (int)(eq - k), k);
+		parse_bad_value(key, "no-such-value");
+		smallbuf |= strcmp(k, "gcsmallbuf=1") == 0;
+	}
+	cr_assert_geq(n, 14, "%zu keys", n);
+	cr_assert(smallbuf, "gcsmallbuf=1 is not listed");
+	cr_assert_null(mg_debug_key_syntax(n + 1));
+	cr_assert_null(mg_debug_key_syntax(SIZE_MAX));
 }
 
 Test(config, debug_wb)
@@ -267,7 +297,80 @@ Test(config, debug_unknown_and_malformed)
 	cr_assert_eq(mg_config_parse_debug(&d, NULL, NULL), 0);
 }
 
-/* ---- MAPGC_GOGC / MAPGC_MEMLIMIT syntax ----------------------------------- */
+/* ---- MAPGC_GOGC / MAPGC_MEMLIMIT / MAPGC_PROCS syntax ---------------------- */
+
+Test(config, parse_procs)
+{
+	static const struct { const char *s; int v; } ok[] = {
+		{"1", 1}, {"2", 2}, {"3", 3}, {"64", 64}, {"256", MG_PROCS_MAX}, {"007", 7},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int v = -5;
+		cr_assert(mg_parse_procs(ok[i].s, &v), "\"%s\" rejected", ok[i].s);
+		cr_assert_eq(v, ok[i].v, "\"%s\": %d", ok[i].s, v);
+	}
+	static const char *const bad[] = {
+		"", "0", "-1", "+2", " 2", "2 ", "abc", "2x", "0x10", "1e3", "2.0",
+		"257", "99999", "2147483648", "99999999999999999999999",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int v = -5;
+		cr_assert_not(mg_parse_procs(bad[i], &v), "\"%s\" accepted (%d)", bad[i], v);
+		cr_assert_eq(v, -5, "\"%s\" changed the output", bad[i]);
+	}
+}
+
+/* ---- procs: the default and its resolution by mg_open --------------------- */
+
+/* A config the environment cannot touch (nor MAPGC_TEST_PROCS: not mgt_config). */
+static int procs_opened_with(int procs)
+{
+	mg_config c;
+	mg_config_default(&c);
+	c.ignore_env = true;
+	c.procs = procs;
+	mg_runtime *rt = mgt_open_raw(&c);
+	int got = mg_runtime_config(rt)->procs;
+	mgt_close(rt);
+	return got;
+}
+
+Test(config, procs_default_is_the_affinity_count)
+{
+	int want = mgt_affinity_cpus();
+	cr_assert_geq(want, 1);
+	cr_assert_eq(mg_procs_default(), want > MG_PROCS_MAX ? MG_PROCS_MAX : want);
+	cr_assert_eq(procs_opened_with(0), mg_procs_default(), "procs 0 resolves to the default");
+	cr_assert_eq(procs_opened_with(-3), mg_procs_default(), "a negative procs is the default too");
+}
+
+/* The affinity mask, not the online count: pinned to one CPU, the default
+ * is 1 Ps whatever the machine has (the test is its own process). */
+Test(config, procs_default_follows_the_affinity_mask)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	cr_assert_eq(sched_getaffinity(0, sizeof set, &set), 0);
+	int first = 0;
+	while (!CPU_ISSET(first, &set))
+		first++;
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof one, &one), 0);
+	cr_assert_eq(mg_procs_default(), 1);
+	cr_assert_eq(procs_opened_with(0), 1);
+	cr_assert_eq(procs_opened_with(2), 2, "an explicit count is not the affinity's business");
+}
+
+Test(config, procs_explicit_kept_and_capped)
+{
+	cr_assert_eq(procs_opened_with(1), 1);
+	cr_assert_eq(procs_opened_with(2), 2);
+	cr_assert_eq(procs_opened_with(MG_PROCS_MAX), MG_PROCS_MAX);
+	cr_assert_eq(procs_opened_with(MG_PROCS_MAX + 1), MG_PROCS_MAX);
+	cr_assert_eq(procs_opened_with(INT_MAX), MG_PROCS_MAX);
+}
 
 Test(config, parse_gogc)
 {

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -85,6 +86,17 @@ mg_stats mgt_stats(mg_runtime *rt)
 	mg_stats st;
 	mg_read_stats(rt, &st);
 	return st;
+}
+
+int mgt_affinity_cpus(void)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	cr_assert_eq(sched_getaffinity(0, sizeof set, &set), 0, "sched_getaffinity: %s", strerror(errno));
+	int n = 0;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		n += CPU_ISSET(cpu, &set) != 0;
+	return n;
 }
 
 /* ---- Memcheck ------------------------------------------------------------- */

@@ -65,6 +65,9 @@ mg_runtime *mgt_open(const mg_config *cfg);
 mg_runtime *mgt_open_raw(const mg_config *cfg);
 void mgt_close(mg_runtime *rt);
 mg_stats mgt_stats(mg_runtime *rt);
+/* The CPUs this process may run on (sched_getaffinity), counted here and not
+ * by the runtime, for the tests of what procs = 0 resolves to. */
+int mgt_affinity_cpus(void);
 
 /* ---- expecting failures ----------------------------------------------------- */
 
