@@ -425,3 +425,20 @@ Test(config, parse_memlimit)
 		cr_assert_eq(v, -5, "\"%s\" changed the output", bad[i]);
 	}
 }
+
+/* The suite-wide P count of scripts/gc-modes.sh and scripts/tsan.sh reaches
+ * the test runtimes (which ignore MAPGC_PROCS). */
+Test(config, test_runtimes_take_mapgc_test_procs)
+{
+	cr_assert_eq(setenv("MAPGC_PROCS", "2", 1), 0);
+	cr_assert_eq(setenv("MAPGC_TEST_PROCS", "3", 1), 0);
+	mg_config c;
+	mgt_config(&c);
+	cr_assert_eq(c.procs, 3);
+	mg_runtime *rt = mgt_open(NULL);
+	cr_assert_eq(mg_runtime_config(rt)->procs, 3, "not MAPGC_PROCS=2: test runtimes ignore the environment");
+	mgt_close(rt);
+	cr_assert_eq(unsetenv("MAPGC_TEST_PROCS"), 0);
+	mgt_config(&c);
+	cr_assert_eq(c.procs, 0, "unset: the default");
+}
