@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,17 +130,31 @@ static void parse_bad_value(const char *key, const char *val)
 	free(rep);
 }
 
-Test(config, debug_gctrace)
+/* A 0/1 key whose value lands in the int at `offset` of mg_config: =1 sets
+ * it, a later =0 clears it, anything else is reported and changes nothing. */
+static void check_flag_key(const char *key, size_t offset)
 {
 	mg_config c;
-	parse_ok(&c, "gctrace=1");
-	cr_assert_eq(c.gctrace, 1);
-	parse_ok(&c, "gctrace=1,gctrace=0");
-	cr_assert_eq(c.gctrace, 0);
-	parse_bad_value("gctrace", "2");
-	parse_bad_value("gctrace", "yes");
-	parse_bad_value("gctrace", "");
-	parse_bad_value("gctrace", "01");
+	char s[64];
+	snprintf(s, sizeof s, "%s=1", key);
+	parse_ok(&c, s);
+	cr_assert_eq(*(const int *)((const char *)&c + offset), 1, "%s", s);
+	snprintf(s, sizeof s, "%s=1,%s=0", key, key);
+	parse_ok(&c, s);
+	cr_assert_eq(*(const int *)((const char *)&c + offset), 0, "%s", s);
+	static const char *const bad[] = {"2", "7", "yes", "", "01"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		parse_bad_value(key, bad[i]);
+}
+
+Test(config, debug_gctrace)
+{
+	check_flag_key("gctrace", offsetof(mg_config, gctrace));
+}
+
+Test(config, debug_gcsmallbuf)
+{
+	check_flag_key("gcsmallbuf", offsetof(mg_config, smallbuf));
 }
 
 Test(config, debug_maptrace)
@@ -176,12 +191,6 @@ Test(config, debug_flags)
 	parse_bad_value("gccheckmark", "true");
 	parse_bad_value("heapcheck", "2");
 	parse_bad_value("gcstoptheworld", "on");
-	parse_ok(&c, "gcsmallbuf=1");
-	cr_assert_eq(c.smallbuf, 1);
-	parse_ok(&c, "gcsmallbuf=1,gcsmallbuf=0");
-	cr_assert_eq(c.smallbuf, 0);
-	parse_bad_value("gcsmallbuf", "7");
-	parse_bad_value("gcsmallbuf", "");
 }
 
 /* The table --help prints is the parser's: every key it lists is known
