@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -235,12 +236,22 @@ int mg_config_parse_debug(mg_config *cfg, const char *s, FILE *err)
 	return problems;
 }
 
-/* Reported once per process: the environment does not change under us. */
-static bool env_reported;
+/* Reported once per process: the environment does not change under us.
+ * Runtimes may be opened on several threads at once, so the problems are
+ * written to a buffer first and the one open that flips env_reported
+ * prints them, whole; the others print nothing. */
+static atomic_bool env_reported;
 
 int mg_config_from_env(mg_config *cfg)
 {
-	FILE *err = env_reported ? NULL : stderr;
+	char *report = NULL;
+	size_t report_len = 0;
+	FILE *err = NULL;
+	if (!atomic_load_explicit(&env_reported, memory_order_relaxed)) {
+		err = open_memstream(&report, &report_len);
+		if (!err)
+			err = stderr; /* no memory for the buffer: straight out, rather than not at all */
+	}
 	int problems = 0;
 	const char *s;
 	if ((s = getenv("MAPGC_DEBUG")) != NULL)
@@ -269,7 +280,12 @@ int mg_config_from_env(mg_config *cfg)
 			problems++;
 		}
 	}
-	if (problems)
-		env_reported = true;
+	if (err && err != stderr) {
+		if (fclose(err) == 0 && problems && !atomic_exchange(&env_reported, true))
+			fputs(report, stderr);
+		free(report);
+	} else if (problems) {
+		atomic_store_explicit(&env_reported, true, memory_order_relaxed);
+	}
 	return problems;
 }

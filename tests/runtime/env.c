@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,3 +190,37 @@ Test(env, procs_junk_reported) { procs_bad("abc"); }
 Test(env, procs_over_the_cap_reported) { procs_bad("99999"); }
 Test(env, procs_just_over_the_cap_reported) { procs_bad("257"); }
 Test(env, procs_empty_reported) { procs_bad(""); }
+
+/* Runtimes opened on several threads at once still report once. */
+enum { ENV_THREADS = 8 };
+static pthread_barrier_t env_start;
+
+static void *env_read_on_thread(void *arg)
+{
+	mg_config *c = arg;
+	mg_config_default(c);
+	pthread_barrier_wait(&env_start);
+	return (void *)(intptr_t)mg_config_from_env(c);
+}
+
+Test(env, reported_once_across_threads)
+{
+	cr_assert_eq(setenv("MAPGC_PROCS", "lots", 1), 0);
+	cr_assert_eq(setenv("MAPGC_DEBUG", "gcsmallbuf=1", 1), 0);
+	pthread_t t[ENV_THREADS];
+	mg_config c[ENV_THREADS];
+	cr_assert_eq(pthread_barrier_init(&env_start, NULL, ENV_THREADS), 0);
+	mgt_capture_begin();
+	for (int i = 0; i < ENV_THREADS; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, env_read_on_thread, &c[i]), 0);
+	for (int i = 0; i < ENV_THREADS; i++) {
+		void *n;
+		pthread_join(t[i], &n);
+		cr_assert_eq((intptr_t)n, 1, "thread %d counted %d problems", i, (int)(intptr_t)n);
+		cr_assert_eq(c[i].smallbuf, 1, "the good setting applies on every thread");
+		cr_assert_eq(c[i].procs, 0);
+	}
+	const char *err = mgt_capture_end();
+	pthread_barrier_destroy(&env_start);
+	cr_assert_str_eq(err, "mapgc: MAPGC_PROCS: bad value \"lots\" (want a number of Ps, 1 to 256)\n");
+}
