@@ -1,6 +1,7 @@
 /*
- * config.c — mg_config defaults and the MAPGC_* environment, in GODEBUG
- * syntax: "key=value,key=value".  Unknown keys and bad values are reported,
+ * config.c — mg_config defaults and the MAPGC_* environment: MAPGC_DEBUG in
+ * GODEBUG syntax ("key=value,key=value"), MAPGC_GOGC, MAPGC_MEMLIMIT and
+ * MAPGC_PROCS.  Unknown keys and bad values are reported,
  * never silently ignored, and reported once per process however many
  * runtimes are opened (a test suite opens hundreds).
  */
@@ -9,8 +10,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void mg_config_default(mg_config *cfg)
 {
@@ -69,6 +73,33 @@ bool mg_parse_gogc(const char *s, int *out)
 	return true;
 }
 
+bool mg_parse_procs(const char *s, int *out)
+{
+	uint64_t v;
+	if (!parse_u64(s, &v) || v < 1 || v > MG_PROCS_MAX)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* The affinity mask is what the scheduler will actually give us (taskset,
+ * cgroup cpusets, a container's --cpuset-cpus), which the online count is
+ * not; CPU_SETSIZE (1024) CPUs are far beyond MG_PROCS_MAX, so the fixed
+ * cpu_set_t is enough. */
+int mg_procs_default(void)
+{
+	long n = 0;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n < 1)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > MG_PROCS_MAX ? MG_PROCS_MAX : (int)n;
+}
+
 /* GOMEMLIMIT's syntax: digits, then optionally B, KiB, MiB, GiB or TiB. */
 bool mg_parse_memlimit(const char *s, int64_t *out)
 {
@@ -97,8 +128,9 @@ bool mg_parse_memlimit(const char *s, int64_t *out)
 	return false;
 }
 
-/* One entry per MAPGC_DEBUG key; the parser and the README's list of keys
- * both come from here (mapgc prints it with --help-debug). */
+/* One entry per MAPGC_DEBUG key: the parser reads this table, `mapgc --help`
+ * prints its syntax column (mg_debug_key_syntax), and tests/cli/help_keys.sh
+ * checks that the README's table lists exactly those, in this order. */
 typedef bool (*setter)(mg_config *cfg, const char *val);
 
 static bool set_flag(int *dst, const char *v)
@@ -115,6 +147,7 @@ static bool set_heapcheck(mg_config *c, const char *v) { return set_flag(&c->hea
 static bool set_stw(mg_config *c, const char *v) { return set_flag(&c->stoptheworld, v); }
 static bool set_mapitercheck(mg_config *c, const char *v) { return set_flag(&c->mapitercheck, v); }
 static bool set_wbtrace(mg_config *c, const char *v) { return set_flag(&c->wbtrace, v); }
+static bool set_smallbuf(mg_config *c, const char *v) { return set_flag(&c->smallbuf, v); }
 static bool set_maptrace(mg_config *c, const char *v)
 {
 	if (strlen(v) == 1 && v[0] >= '0' && v[0] <= '2') {
@@ -144,23 +177,29 @@ static bool set_gcslice(mg_config *c, const char *v)
 }
 
 static const struct debug_key {
-	const char *key;
+	const char *syntax; /* KEY=VALUES, as --help and the README show it: the key up to '=' */
 	setter set;
 } debug_keys[] = {
-	{"gctrace", set_gctrace},
-	{"maptrace", set_maptrace},
-	{"gccheckmark", set_checkmark},
-	{"heapcheck", set_heapcheck},
-	{"gcstoptheworld", set_stw},
-	{"wb", set_wb},
-	{"seed", set_seed},
-	{"gcevery", set_gcevery},
-	{"failalloc", set_failalloc},
-	{"heapdump", set_heapdump},
-	{"gcslice", set_gcslice},
-	{"mapitercheck", set_mapitercheck},
-	{"wbtrace", set_wbtrace},
+	{"gctrace=1", set_gctrace},
+	{"maptrace=1|2", set_maptrace},
+	{"gccheckmark=1", set_checkmark},
+	{"heapcheck=1", set_heapcheck},
+	{"gcstoptheworld=1", set_stw},
+	{"wb=hybrid|yuasa|dijkstra|none", set_wb},
+	{"seed=N", set_seed},
+	{"gcevery=N", set_gcevery},
+	{"failalloc=N", set_failalloc},
+	{"heapdump=N", set_heapdump},
+	{"gcslice=N", set_gcslice},
+	{"mapitercheck=1", set_mapitercheck},
+	{"wbtrace=1", set_wbtrace},
+	{"gcsmallbuf=1", set_smallbuf},
 };
+
+const char *mg_debug_key_syntax(size_t i)
+{
+	return i < sizeof debug_keys / sizeof debug_keys[0] ? debug_keys[i].syntax : NULL;
+}
 
 int mg_config_parse_debug(mg_config *cfg, const char *s, FILE *err)
 {
@@ -179,8 +218,9 @@ int mg_config_parse_debug(mg_config *cfg, const char *s, FILE *err)
 		*eq = '\0';
 		const char *val = eq + 1;
 		const struct debug_key *k = NULL;
+		size_t klen = strlen(tok);
 		for (size_t i = 0; i < sizeof debug_keys / sizeof debug_keys[0]; i++)
-			if (strcmp(tok, debug_keys[i].key) == 0)
+			if (strncmp(tok, debug_keys[i].syntax, klen) == 0 && debug_keys[i].syntax[klen] == '=')
 				k = &debug_keys[i];
 		if (!k) {
 			if (err)
@@ -196,12 +236,22 @@ int mg_config_parse_debug(mg_config *cfg, const char *s, FILE *err)
 	return problems;
 }
 
-/* Reported once per process: the environment does not change under us. */
-static bool env_reported;
+/* Reported once per process: the environment does not change under us.
+ * Runtimes may be opened on several threads at once, so the problems are
+ * written to a buffer first and the one open that flips env_reported
+ * prints them, whole; the others print nothing. */
+static atomic_bool env_reported;
 
 int mg_config_from_env(mg_config *cfg)
 {
-	FILE *err = env_reported ? NULL : stderr;
+	char *report = NULL;
+	size_t report_len = 0;
+	FILE *err = NULL;
+	if (!atomic_load_explicit(&env_reported, memory_order_relaxed)) {
+		err = open_memstream(&report, &report_len);
+		if (!err)
+			err = stderr; /* no memory for the buffer: straight out, rather than not at all */
+	}
 	int problems = 0;
 	const char *s;
 	if ((s = getenv("MAPGC_DEBUG")) != NULL)
@@ -220,7 +270,22 @@ int mg_config_from_env(mg_config *cfg)
 			problems++;
 		}
 	}
-	if (problems)
-		env_reported = true;
+	/* Unlike the two above, empty is not "unset": GOMAXPROCS has no "off",
+	 * so an empty value can only be a mistake (MAPGC_PROCS=$UNSET_VAR). */
+	if ((s = getenv("MAPGC_PROCS")) != NULL) {
+		if (!mg_parse_procs(s, &cfg->procs)) {
+			if (err)
+				fprintf(err, "mapgc: MAPGC_PROCS: bad value \"%s\" (want a number of Ps, 1 to %d)\n", s,
+				        MG_PROCS_MAX);
+			problems++;
+		}
+	}
+	if (err && err != stderr) {
+		if (fclose(err) == 0 && problems && !atomic_exchange(&env_reported, true))
+			fputs(report, stderr);
+		free(report);
+	} else if (problems) {
+		atomic_store_explicit(&env_reported, true, memory_order_relaxed);
+	}
 	return problems;
 }

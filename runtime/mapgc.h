@@ -85,18 +85,28 @@ typedef struct mg_config {
 	bool ignore_env;       /* true: do not apply MAPGC_* from the environment */
 	int wbtrace;           /* 1: count what the write barrier does, measure floating garbage
 	                        * (a re-mark per cycle: a study mode, like checkmark), print the wb line */
-	int procs;             /* Ps, like GOMAXPROCS (DESIGN.md §9); 0: the CPUs this process may
-	                        * run on.  MAPGC_PROCS=N overrides.  mg_runtime_config gives the
-	                        * resolved count (>= 1). */
+	int procs;             /* Ps, like GOMAXPROCS (DESIGN.md §9); 0 (or negative): the CPUs this
+	                        * process may run on, mg_procs_default().  MAPGC_PROCS=N overrides.
+	                        * mg_runtime_config gives the resolved count, 1..MG_PROCS_MAX (a
+	                        * larger value is lowered to MG_PROCS_MAX). */
 	int smallbuf;          /* gcsmallbuf=1: tiny mark-work and barrier buffers, so that every
 	                        * flush path runs constantly (a debug mode) */
 } mg_config;
 
+/* The most Ps a runtime runs with.  Each P owns an allocation cache, a pair
+ * of mark work buffers and a write-barrier buffer, and may run a mark worker
+ * thread, so the cap bounds what a typo (MAPGC_PROCS=20000) can cost in
+ * memory and threads; 256 is beyond the CPUs of the machines mapgc is for,
+ * and a machine with more gets 256 Ps by default. */
+#define MG_PROCS_MAX 256
+
 /* Fill *cfg with the defaults (GOGC 100, hybrid barrier, no tracing). */
 MG_API void mg_config_default(mg_config *cfg);
 
-/* Apply MAPGC_DEBUG, MAPGC_GOGC and MAPGC_MEMLIMIT from the environment on
- * top of *cfg.  Unknown keys and bad values are reported on stderr once per
+/* Apply MAPGC_DEBUG, MAPGC_GOGC, MAPGC_MEMLIMIT and MAPGC_PROCS from the
+ * environment on top of *cfg.  An empty MAPGC_GOGC or MAPGC_MEMLIMIT counts as
+ * unset; an empty MAPGC_PROCS is a bad value, as is anything mg_parse_procs
+ * refuses.  Unknown keys and bad values are reported on stderr once per
  * process and otherwise ignored.  Returns the number of problems found. */
 MG_API int mg_config_from_env(mg_config *cfg);
 
@@ -109,6 +119,18 @@ MG_API int mg_config_parse_debug(mg_config *cfg, const char *s, FILE *err);
  * Return false (leaving *out unchanged) when the text is malformed. */
 MG_API bool mg_parse_gogc(const char *s, int *out);
 MG_API bool mg_parse_memlimit(const char *s, int64_t *out);
+/* Parse a MAPGC_PROCS value: a decimal integer from 1 to MG_PROCS_MAX, with no
+ * sign, space or suffix.  False (leaving *out unchanged) otherwise. */
+MG_API bool mg_parse_procs(const char *s, int *out);
+/* The number of CPUs this process may run on (sched_getaffinity; if that
+ * fails, the online CPUs; else 1), at most MG_PROCS_MAX: what procs = 0
+ * resolves to.  Asked again at every call (the affinity may change). */
+MG_API int mg_procs_default(void);
+
+/* The MAPGC_DEBUG keys, in the order of the README's table: the i-th key's
+ * syntax ("gctrace=1", "wb=hybrid|yuasa|dijkstra|none"), NULL for i past the
+ * last.  The parser reads the same table (`mapgc --help` prints it). */
+MG_API const char *mg_debug_key_syntax(size_t i);
 
 MG_API const char *mg_barrier_name(mg_barrier b);
 MG_API bool mg_barrier_parse(const char *s, mg_barrier *out);

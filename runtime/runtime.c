@@ -383,6 +383,12 @@ void rt_init(mg_runtime *rt, const mg_config *cfg)
 	}
 	if (!cfg || !cfg->ignore_env)
 		mg_config_from_env(&rt->cfg);
+	/* Resolved once, here, so every layer (and mg_runtime_config) sees the
+	 * count it runs with; on the Boehm backend it is only informative. */
+	if (rt->cfg.procs <= 0)
+		rt->cfg.procs = mg_procs_default();
+	else if (rt->cfg.procs > MG_PROCS_MAX)
+		rt->cfg.procs = MG_PROCS_MAX;
 	rt->trace = rt->cfg.trace ? rt->cfg.trace : stderr;
 	rt->start_ns = rt_nanotime();
 	rt->start_cpu_ns = rt_cputime();

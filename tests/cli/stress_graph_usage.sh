@@ -29,6 +29,13 @@ cli_usage_error "bad --gogc" stress graph --gogc fast
 cli_usage_error "negative --gogc" stress graph --gogc -5
 cli_usage_error "bad --barrier" stress graph --barrier steele
 cli_usage_error "bad --backend" stress graph --backend jvm
+for bad in 0 -1 x '' +2 ' 2' 2x 257 99999 99999999999999999999999; do
+	cli_usage_error "bad --procs '$bad'" stress graph --procs "$bad"
+done
+grep -q -- "bad --procs '99999999999999999999999' (want a number of Ps, 1 to 256)" "$cli_err" ||
+	cli_fail "the --procs usage error does not say what it wants$(cli_tail)"
+cli_usage_error "--procs with no value" stress graph --procs
+cli_usage_error "--procs with --soak" stress --soak 1s --procs 2
 
 # Usage errors are found before anything runs: the run would be huge.
 cli_usage_error "bad option after a good one" stress graph --ops 100000000000 --live 100000000 --gogc x
@@ -36,6 +43,12 @@ cli_usage_error "bad option after a good one" stress graph --ops 100000000000 --
 # boehm is a known backend, and runs (its own tests: tests/cli/boehm_*.sh).
 cli_run -- stress graph --backend boehm --ops 10 --live 10
 sg_expect_result
+
+# The short usage (of a usage error) and --help name --procs.
+cli_usage_error "unknown option, for the short usage" stress graph --frobnicate
+grep -q -- '--procs N' "$cli_err" || cli_fail "the short usage does not list --procs$(cli_tail)"
+cli_run -- stress --help
+grep -q -- '^  --procs N ' "$cli_out" || cli_fail "stress --help does not explain --procs$(cli_tail)"
 
 # Help goes to stdout with status 0.
 for args in "--help" "-h" "stress --help"; do
@@ -57,7 +70,7 @@ grep -q '^graph ' "$cli_out" || cli_fail "stress --list does not list graph$(cli
 [[ ! -s "$cli_err" ]] || cli_fail "stress --list wrote to stderr$(cli_tail)"
 
 # A good run, for contrast: the same parser accepts the full option set.
-cli_run -- stress graph --seed 1 --ops 100 --live 100 --gogc off --barrier yuasa --backend mapgc
+cli_run -- stress graph --seed 1 --ops 100 --live 100 --gogc off --procs 2 --barrier yuasa --backend mapgc
 sg_expect_result
 
 cli_note "ok"

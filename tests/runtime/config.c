@@ -4,6 +4,8 @@
 #include <criterion/criterion.h>
 
 #include <limits.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +31,8 @@ Test(config, defaults)
 	cr_assert_eq(c.mark_slice, 0);
 	cr_assert_eq(c.mapitercheck, 0);
 	cr_assert_eq(c.wbtrace, 0);
+	cr_assert_eq(c.procs, 0, "0: resolved by mg_open");
+	cr_assert_eq(c.smallbuf, 0);
 	cr_assert_eq(c.backend, MG_BACKEND_MAPGC);
 	cr_assert_null(c.trace);
 	cr_assert_eq(c.ignore_env, false);
@@ -126,17 +130,31 @@ static void parse_bad_value(const char *key, const char *val)
 	free(rep);
 }
 
-Test(config, debug_gctrace)
+/* A 0/1 key whose value lands in the int at `offset` of mg_config: =1 sets
+ * it, a later =0 clears it, anything else is reported and changes nothing. */
+static void check_flag_key(const char *key, size_t offset)
 {
 	mg_config c;
-	parse_ok(&c, "gctrace=1");
-	cr_assert_eq(c.gctrace, 1);
-	parse_ok(&c, "gctrace=1,gctrace=0");
-	cr_assert_eq(c.gctrace, 0);
-	parse_bad_value("gctrace", "2");
-	parse_bad_value("gctrace", "yes");
-	parse_bad_value("gctrace", "");
-	parse_bad_value("gctrace", "01");
+	char s[64];
+	snprintf(s, sizeof s, "%s=1", key);
+	parse_ok(&c, s);
+	cr_assert_eq(*(const int *)((const char *)&c + offset), 1, "%s", s);
+	snprintf(s, sizeof s, "%s=1,%s=0", key, key);
+	parse_ok(&c, s);
+	cr_assert_eq(*(const int *)((const char *)&c + offset), 0, "%s", s);
+	static const char *const bad[] = {"2", "7", "yes", "", "01"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		parse_bad_value(key, bad[i]);
+}
+
+Test(config, debug_gctrace)
+{
+	check_flag_key("gctrace", offsetof(mg_config, gctrace));
+}
+
+Test(config, debug_gcsmallbuf)
+{
+	check_flag_key("gcsmallbuf", offsetof(mg_config, smallbuf));
 }
 
 Test(config, debug_maptrace)
@@ -173,6 +191,27 @@ Test(config, debug_flags)
 	parse_bad_value("gccheckmark", "true");
 	parse_bad_value("heapcheck", "2");
 	parse_bad_value("gcstoptheworld", "on");
+}
+
+/* The table --help prints is the parser's: every key it lists is known
+ * (a bad value is reported as such, not as an unknown key), and the list
+ * has gcsmallbuf. */
+Test(config, debug_key_list)
+{
+	bool smallbuf = false;
+	size_t n = 0;
+	for (const char *k; (k = mg_debug_key_syntax(n)) != NULL; n++) {
+		const char *eq = strchr(k, '=');
+		cr_assert_not_null(eq, "\"%s\" is not KEY=VALUES", k);
+		char key[64];
+		snprintf(key, sizeof key, "%.*s", (int)(eq - k), k);
+		parse_bad_value(key, "no-such-value");
+		smallbuf |= strcmp(k, "gcsmallbuf=1") == 0;
+	}
+	cr_assert_geq(n, 14, "%zu keys", n);
+	cr_assert(smallbuf, "gcsmallbuf=1 is not listed");
+	cr_assert_null(mg_debug_key_syntax(n + 1));
+	cr_assert_null(mg_debug_key_syntax(SIZE_MAX));
 }
 
 Test(config, debug_wb)
@@ -267,7 +306,80 @@ Test(config, debug_unknown_and_malformed)
 	cr_assert_eq(mg_config_parse_debug(&d, NULL, NULL), 0);
 }
 
-/* ---- MAPGC_GOGC / MAPGC_MEMLIMIT syntax ----------------------------------- */
+/* ---- MAPGC_GOGC / MAPGC_MEMLIMIT / MAPGC_PROCS syntax ---------------------- */
+
+Test(config, parse_procs)
+{
+	static const struct { const char *s; int v; } ok[] = {
+		{"1", 1}, {"2", 2}, {"3", 3}, {"64", 64}, {"256", MG_PROCS_MAX}, {"007", 7},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int v = -5;
+		cr_assert(mg_parse_procs(ok[i].s, &v), "\"%s\" rejected", ok[i].s);
+		cr_assert_eq(v, ok[i].v, "\"%s\": %d", ok[i].s, v);
+	}
+	static const char *const bad[] = {
+		"", "0", "-1", "+2", " 2", "2 ", "abc", "2x", "0x10", "1e3", "2.0",
+		"257", "99999", "2147483648", "99999999999999999999999",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int v = -5;
+		cr_assert_not(mg_parse_procs(bad[i], &v), "\"%s\" accepted (%d)", bad[i], v);
+		cr_assert_eq(v, -5, "\"%s\" changed the output", bad[i]);
+	}
+}
+
+/* ---- procs: the default and its resolution by mg_open --------------------- */
+
+/* A config the environment cannot touch (nor MAPGC_TEST_PROCS: not mgt_config). */
+static int procs_opened_with(int procs)
+{
+	mg_config c;
+	mg_config_default(&c);
+	c.ignore_env = true;
+	c.procs = procs;
+	mg_runtime *rt = mgt_open_raw(&c);
+	int got = mg_runtime_config(rt)->procs;
+	mgt_close(rt);
+	return got;
+}
+
+Test(config, procs_default_is_the_affinity_count)
+{
+	int want = mgt_affinity_cpus();
+	cr_assert_geq(want, 1);
+	cr_assert_eq(mg_procs_default(), want > MG_PROCS_MAX ? MG_PROCS_MAX : want);
+	cr_assert_eq(procs_opened_with(0), mg_procs_default(), "procs 0 resolves to the default");
+	cr_assert_eq(procs_opened_with(-3), mg_procs_default(), "a negative procs is the default too");
+}
+
+/* The affinity mask, not the online count: pinned to one CPU, the default
+ * is 1 Ps whatever the machine has (the test is its own process). */
+Test(config, procs_default_follows_the_affinity_mask)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	cr_assert_eq(sched_getaffinity(0, sizeof set, &set), 0);
+	int first = 0;
+	while (!CPU_ISSET(first, &set))
+		first++;
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof one, &one), 0);
+	cr_assert_eq(mg_procs_default(), 1);
+	cr_assert_eq(procs_opened_with(0), 1);
+	cr_assert_eq(procs_opened_with(2), 2, "an explicit count is not the affinity's business");
+}
+
+Test(config, procs_explicit_kept_and_capped)
+{
+	cr_assert_eq(procs_opened_with(1), 1);
+	cr_assert_eq(procs_opened_with(2), 2);
+	cr_assert_eq(procs_opened_with(MG_PROCS_MAX), MG_PROCS_MAX);
+	cr_assert_eq(procs_opened_with(MG_PROCS_MAX + 1), MG_PROCS_MAX);
+	cr_assert_eq(procs_opened_with(INT_MAX), MG_PROCS_MAX);
+}
 
 Test(config, parse_gogc)
 {
@@ -321,4 +433,21 @@ Test(config, parse_memlimit)
 		cr_assert_not(mg_parse_memlimit(bad[i], &v), "\"%s\" accepted (%lld)", bad[i], (long long)v);
 		cr_assert_eq(v, -5, "\"%s\" changed the output", bad[i]);
 	}
+}
+
+/* The suite-wide P count of scripts/gc-modes.sh and scripts/tsan.sh reaches
+ * the test runtimes (which ignore MAPGC_PROCS). */
+Test(config, test_runtimes_take_mapgc_test_procs)
+{
+	cr_assert_eq(setenv("MAPGC_PROCS", "2", 1), 0);
+	cr_assert_eq(setenv("MAPGC_TEST_PROCS", "3", 1), 0);
+	mg_config c;
+	mgt_config(&c);
+	cr_assert_eq(c.procs, 3);
+	mg_runtime *rt = mgt_open(NULL);
+	cr_assert_eq(mg_runtime_config(rt)->procs, 3, "not MAPGC_PROCS=2: test runtimes ignore the environment");
+	mgt_close(rt);
+	cr_assert_eq(unsetenv("MAPGC_TEST_PROCS"), 0);
+	mgt_config(&c);
+	cr_assert_eq(c.procs, 0, "unset: the default");
 }

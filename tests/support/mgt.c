@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,6 +39,25 @@ static void mgt_apply_test_mode(mg_config *cfg)
 	reported = true;
 }
 
+/* MAPGC_TEST_PROCS=P (1..MG_PROCS_MAX) gives every test runtime P Ps, as
+ * MAPGC_PROCS would if test runtimes read the environment (they do not:
+ * ignore_env), so the suite runs at several P counts (scripts/gc-modes.sh
+ * --procs, scripts/tsan.sh); tests/cli/lib/cli.sh passes it on to the
+ * mapgc command as MAPGC_PROCS.  Unset: procs 0, the CPUs this process may
+ * run on.  A test that sets procs itself after mgt_config still wins. */
+static void mgt_apply_test_procs(mg_config *cfg)
+{
+	static bool reported;
+	const char *s = getenv("MAPGC_TEST_PROCS");
+	if (!s || !*s)
+		return;
+	cr_assert(mg_parse_procs(s, &cfg->procs), "MAPGC_TEST_PROCS=\"%s\" is not a number of Ps, 1 to %d", s,
+	          MG_PROCS_MAX);
+	if (!reported)
+		fprintf(stderr, "mgt: MAPGC_TEST_PROCS=%s\n", s);
+	reported = true;
+}
+
 bool mgt_test_mode_stw(void)
 {
 	mg_config cfg;
@@ -52,6 +72,7 @@ void mgt_config(mg_config *cfg)
 	cfg->heapcheck = 1;
 	cfg->checkmark = 1;
 	mgt_apply_test_mode(cfg);
+	mgt_apply_test_procs(cfg);
 }
 
 mg_runtime *mgt_open_raw(const mg_config *cfg)
@@ -85,6 +106,17 @@ mg_stats mgt_stats(mg_runtime *rt)
 	mg_stats st;
 	mg_read_stats(rt, &st);
 	return st;
+}
+
+int mgt_affinity_cpus(void)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	cr_assert_eq(sched_getaffinity(0, sizeof set, &set), 0, "sched_getaffinity: %s", strerror(errno));
+	int n = 0;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		n += CPU_ISSET(cpu, &set) != 0;
+	return n;
 }
 
 /* ---- Memcheck ------------------------------------------------------------- */

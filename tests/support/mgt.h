@@ -3,7 +3,9 @@
  *
  * What is here, and why:
  *  - mgt_config / mgt_open: a runtime for tests.  The environment is ignored
- *    (a developer's MAPGC_DEBUG must not change what a test checks) and the
+ *    (a developer's MAPGC_DEBUG or MAPGC_PROCS must not change what a test
+ *    checks; the scripts that run the whole suite under a collector mode or
+ *    a P count say so with MAPGC_TEST_MODE / MAPGC_TEST_PROCS) and the
  *    debug verifiers are ON by default — heapcheck after every mark slice and
  *    checkmark at every mark termination — so every test that collects is
  *    also a verifier run.  Tests that need a verifier off (because they build
@@ -51,7 +53,9 @@
 
 /* ---- runtimes for tests --------------------------------------------------- */
 
-/* Defaults, then: ignore_env, heapcheck = 1, checkmark = 1. */
+/* Defaults, then: ignore_env, heapcheck = 1, checkmark = 1, then the
+ * suite-wide overrides MAPGC_TEST_MODE (MAPGC_DEBUG syntax) and
+ * MAPGC_TEST_PROCS (procs), see mgt.c. */
 void mgt_config(mg_config *cfg);
 /* True when MAPGC_TEST_MODE makes every cycle stop the world: then nothing
  * interleaves with marking, and a test whose subject is incremental marking
@@ -65,6 +69,9 @@ mg_runtime *mgt_open(const mg_config *cfg);
 mg_runtime *mgt_open_raw(const mg_config *cfg);
 void mgt_close(mg_runtime *rt);
 mg_stats mgt_stats(mg_runtime *rt);
+/* The CPUs this process may run on (sched_getaffinity), counted here and not
+ * by the runtime, for the tests of what procs = 0 resolves to. */
+int mgt_affinity_cpus(void);
 
 /* ---- expecting failures ----------------------------------------------------- */
 

@@ -91,3 +91,28 @@ cli_output_close(FILE *out, const char *path, bool complete)
 		unlink(path);
 	return err;
 }
+
+void
+cli_print_paragraph(FILE *out, int indent, const char *text)
+{
+	const int width = 76;
+	int col = 0;
+
+	while (*text != '\0') {
+		size_t n = strcspn(text, " \n");
+		if (col > indent && col + 1 + (int)n > width) {
+			fputc('\n', out);
+			col = 0;
+		}
+		if (col == 0)
+			col = fprintf(out, "%*s", indent, "");
+		else
+			col += fprintf(out, " ");
+		col += fprintf(out, "%.*s", (int)n, text);
+		text += n;
+		while (*text == ' ' || *text == '\n')
+			text++;
+	}
+	if (col > 0)
+		fputc('\n', out);
+}

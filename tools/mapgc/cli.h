@@ -81,6 +81,10 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  */
 int cli_output_close(FILE *out, const char *path, bool complete);
 
+/* Print text as a paragraph, each line indented by `indent` spaces and
+ * broken at spaces (or newlines) before column 76. */
+void cli_print_paragraph(FILE *out, int indent, const char *text);
+
 /* Print "mapgc[ CMD]: MESSAGE\n" to stderr (printf-style). */
 void cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

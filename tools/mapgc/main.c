@@ -5,6 +5,8 @@
  */
 #include "cli.h"
 
+#include "runtime/mapgc.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -33,6 +35,20 @@ usage_short(FILE *out)
 	fputs(")\nRun 'mapgc --help' for details.\n", out);
 }
 
+/* The MAPGC_DEBUG keys from the runtime's own table (mg_debug_key_syntax),
+ * so that --help lists every key the parser takes. */
+static void
+usage_debug_keys(FILE *out)
+{
+	char buf[1024] = "";
+	size_t n = 0;
+	const char *k;
+
+	for (size_t i = 0; (k = mg_debug_key_syntax(i)) != NULL && n < sizeof buf; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? ", " : "", k);
+	cli_print_paragraph(out, 2, buf);
+}
+
 static void
 usage_full(FILE *out)
 {
@@ -47,11 +63,12 @@ usage_full(FILE *out)
 		cli_commands[i].usage(out, true);
 	}
 	fputs("\n"
-	      "Environment: MAPGC_DEBUG (gctrace=1, maptrace=1|2, gccheckmark=1,\n"
-	      "gcstoptheworld=1, wb=MODE, wbtrace=1, seed=N, gcevery=N, failalloc=N,\n"
-	      "heapdump=N; wbtrace=1, the barrier study, re-marks the heap every cycle),\n"
-	      "MAPGC_GOGC and MAPGC_MEMLIMIT; command-line options override them.\n"
-	      "\n"
+	      "Environment: MAPGC_DEBUG, MAPGC_GOGC, MAPGC_MEMLIMIT and MAPGC_PROCS;\n"
+	      "command-line options override them (wbtrace=1, the barrier study,\n"
+	      "re-marks the heap every cycle).\n"
+	      "MAPGC_DEBUG keys (README.md says what each does):\n", out);
+	usage_debug_keys(out);
+	fputs("\n"
 	      "Exit status: 0 success, 1 failure, 2 usage error or fatal runtime error.\n",
 	      out);
 }

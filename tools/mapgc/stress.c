@@ -5,9 +5,13 @@
  *  1. parse the command line; any usage error exits 2 before the runtime
  *     is touched;
  *  2. build the config: mg_config_default, then mg_config_from_env
- *     (MAPGC_DEBUG, MAPGC_GOGC, MAPGC_MEMLIMIT), then the command-line
- *     options on top, then ignore_env so mg_open does not re-apply the
- *     environment over the options;
+ *     (MAPGC_DEBUG, MAPGC_GOGC, MAPGC_MEMLIMIT, MAPGC_PROCS), then the
+ *     command-line options on top, then ignore_env so mg_open does not
+ *     re-apply the environment over the options (so --procs N wins over
+ *     an inherited MAPGC_PROCS, as --gogc over MAPGC_GOGC; DESIGN.md §7's
+ *     "--procs N sets MAPGC_PROCS" is meant in that sense: the same effect
+ *     for this run, and for each child run of --compare-barriers, which
+ *     get this config);
  *  3. choose the seed (--seed, else MAPGC_DEBUG's seed=, else one derived
  *     from the clock and pid), print `seed N` and flush, so that even a run
  *     that dies in the runtime has told how to repeat it; when MAPGC_DEBUG
@@ -58,12 +62,13 @@ typedef struct stress_opts {
 	const stress_workload *workload;
 	bool list;
 	bool help;
-	bool has_seed, has_ops, has_live, has_gogc, has_barrier;
+	bool has_seed, has_ops, has_live, has_gogc, has_barrier, has_procs;
 	bool has_soak;           /* --soak DURATION: rounds until the deadline */
 	bool compare;            /* --compare-barriers: one run per barrier and one stopped */
 	uint64_t soak_ns;
 	uint64_t seed, ops, live;
 	int gogc;
+	int procs;               /* --procs: 1..MG_PROCS_MAX */
 	mg_barrier barrier;
 	mg_backend backend;
 	const char *trace_file;
@@ -75,11 +80,11 @@ stress_usage(FILE *out, bool full)
 {
 	fputs("usage: mapgc stress --list\n"
 	      "       mapgc stress WORKLOAD [--seed N] [--ops N] [--live N] [--gogc N|off]\n"
-	      "                    [--barrier hybrid|yuasa|dijkstra|none]\n"
+	      "                    [--procs N] [--barrier hybrid|yuasa|dijkstra|none]\n"
 	      "                    [--backend mapgc|boehm] [--trace-file PATH]\n"
 	      "                    [--stats-json PATH]\n"
 	      "       mapgc stress WORKLOAD --compare-barriers [--seed N] [--ops N] [--live N]\n"
-	      "                    [--gogc N|off] [--trace-file PATH]\n"
+	      "                    [--gogc N|off] [--procs N] [--trace-file PATH]\n"
 	      "       mapgc stress --soak DURATION [--seed N] [WORKLOAD]\n", out);
 	if (!full)
 		return;
@@ -94,6 +99,8 @@ stress_usage(FILE *out, bool full)
 	      "  --ops N             operations after setup (default: per workload)\n"
 	      "  --live N            size of the live set (default: per workload)\n"
 	      "  --gogc N|off        GC percent, overrides MAPGC_GOGC\n"
+	      "  --procs N           Ps, like GOMAXPROCS (1..256), overrides MAPGC_PROCS\n"
+	      "                      (default: the CPUs this process may run on)\n"
 	      "  --barrier MODE      write barrier, overrides MAPGC_DEBUG wb=\n"
 	      "  --backend NAME      collector: mapgc (default) or boehm (libgc)\n"
 	      "  --trace-file PATH   write gctrace/maptrace lines to PATH, not stderr\n"
@@ -145,32 +152,6 @@ stress_find(const char *name)
 	return NULL;
 }
 
-/* Print a paragraph indented and wrapped to ~76 columns. */
-static void
-stress_print_paragraph(FILE *out, const char *text)
-{
-	const int indent = 4, width = 76;
-	int col = 0;
-
-	while (*text != '\0') {
-		size_t n = strcspn(text, " \n");
-		if (col > indent && col + 1 + (int)n > width) {
-			fputc('\n', out);
-			col = 0;
-		}
-		if (col == 0)
-			col = fprintf(out, "%*s", indent, "");
-		else
-			col += fprintf(out, " ");
-		col += fprintf(out, "%.*s", (int)n, text);
-		text += n;
-		while (*text == ' ' || *text == '\n')
-			text++;
-	}
-	if (col > 0)
-		fputc('\n', out);
-}
-
 static void
 stress_list(FILE *out)
 {
@@ -180,7 +161,7 @@ stress_list(FILE *out)
 			fputc('\n', out);
 		fprintf(out, "%s  (default --ops %" PRIu64 " --live %" PRIu64 ")\n",
 			w->name, w->default_ops, w->default_live);
-		stress_print_paragraph(out, w->description);
+		cli_print_paragraph(out, 4, w->description);
 	}
 }
 
@@ -191,6 +172,7 @@ stress_list(FILE *out)
 	X(OPS, "--ops", true) \
 	X(LIVE, "--live", true) \
 	X(GOGC, "--gogc", true) \
+	X(PROCS, "--procs", true) \
 	X(BARRIER, "--barrier", true) \
 	X(BACKEND, "--backend", true) \
 	X(TRACE_FILE, "--trace-file", true) \
@@ -242,6 +224,11 @@ stress_apply_option(stress_opts *o, stress_option opt, const char *v)
 		if (!mg_parse_gogc(v, &o->gogc))
 			return stress_usage_error("bad --gogc '%s' (want a percentage or off)", v);
 		o->has_gogc = true;
+		break;
+	case STRESS_OPT_PROCS:
+		if (!mg_parse_procs(v, &o->procs))
+			return stress_usage_error("bad --procs '%s' (want a number of Ps, 1 to %d)", v, MG_PROCS_MAX);
+		o->has_procs = true;
 		break;
 	case STRESS_OPT_BARRIER:
 		if (!mg_barrier_parse(v, &o->barrier))
@@ -338,7 +325,7 @@ stress_parse(int argc, char **argv, stress_opts *o)
 	}
 	if (o->has_soak) {
 		/* The soak chooses everything but the seed (and the workload). */
-		if (o->has_ops || o->has_live || o->has_gogc || o->has_barrier || o->trace_file != NULL ||
+		if (o->has_ops || o->has_live || o->has_gogc || o->has_barrier || o->has_procs || o->trace_file != NULL ||
 		    o->stats_json != NULL || o->backend != MG_BACKEND_MAPGC || o->compare)
 			return stress_usage_error("--soak takes only --seed and an optional workload");
 		return -1;
@@ -425,6 +412,7 @@ stress_summary(const stress_workload *w, const stress_params *p,
 		cfg->checkmark ? " gccheckmark=1" : "",
 		cfg->heapcheck ? " heapcheck=1" : "",
 		cfg->backend == MG_BACKEND_BOEHM ? " backend=boehm" : "");
+	printf("procs           %d\n", cfg->procs);
 	printf("wall time       %.3f s\n", (double)wall_ns / 1e9);
 	printf("gc cycles       %" PRIu64 " (%" PRIu64 " forced)\n", st->cycles, st->forced_cycles);
 	printf("stw pause       total %.0f us, max %.0f us\n",
@@ -455,10 +443,10 @@ stress_write_stats_json(const char *path, const stress_workload *w, const stress
 	stress_gogc_text(gogc, sizeof gogc, cfg->gogc);
 	fprintf(f, "{\"workload\": \"%s\", \"backend\": \"%s\", \"seed\": %" PRIu64
 		", \"ops\": %" PRIu64 ", \"live\": %" PRIu64 ", \"live_end\": %" PRIu64
-		", \"gogc\": \"%s\", \"barrier\": \"%s\", \"checksum\": \"%016" PRIx64 "\""
+		", \"gogc\": \"%s\", \"barrier\": \"%s\", \"procs\": %d, \"checksum\": \"%016" PRIx64 "\""
 		", \"wall_ns\": %" PRIu64 ", \"cpu_ns\": %" PRIu64,
 		w->name, cfg->backend == MG_BACKEND_BOEHM ? "boehm" : "mapgc", p->seed, p->ops, p->live,
-		res->live_end, gogc, mg_barrier_name(cfg->wb), res->checksum, wall_ns, cpu_ns);
+		res->live_end, gogc, mg_barrier_name(cfg->wb), cfg->procs, res->checksum, wall_ns, cpu_ns);
 #define STRESS_STATS_FIELDS(X) \
 	X(cycles) X(forced_cycles) X(pause_total_ns) X(pause_max_ns) X(mark_slice_max_ns) \
 	X(mark_slices) X(heap_inuse) X(heap_marked) X(heap_goal) X(heap_trigger) X(heap_mapped) \
@@ -501,6 +489,8 @@ stress_main(int argc, char **argv)
 		cfg.gogc = o.gogc;
 	if (o.has_barrier)
 		cfg.wb = o.barrier;
+	if (o.has_procs)
+		cfg.procs = o.procs;
 	cfg.backend = o.backend;
 
 	stress_params p = {
@@ -570,15 +560,18 @@ stress_run_once(const stress_workload *w, const stress_params *p, const mg_confi
 	mg_runtime *rt = mg_open(cfg);
 	static stress_escape escape;   /* static: untouched by longjmp */
 	mg_set_failure_handler(rt, stress_on_failure, &escape);
+	/* The resolved count: the repetition must run with as many Ps, also
+	 * on a machine with another CPU count. */
+	const int procs = mg_runtime_config(rt)->procs;
 	if (setjmp(escape.jb) != 0) {
 		char gogc[16];
 		stress_gogc_text(gogc, sizeof gogc, cfg->gogc);
 		fflush(stdout);
 		fprintf(stderr, "mapgc stress: %s %s with seed %" PRIu64 "; to repeat, with the same"
 			" MAPGC_DEBUG: mapgc stress %s --seed %" PRIu64 " --ops %" PRIu64
-			" --live %" PRIu64 " --gogc %s --barrier %s%s\n",
+			" --live %" PRIu64 " --gogc %s --procs %d --barrier %s%s\n",
 			w->name, escape.kind == MG_PANIC ? "panicked" : "failed", p->seed,
-			w->name, p->seed, p->ops, p->live, gogc, mg_barrier_name(cfg->wb),
+			w->name, p->seed, p->ops, p->live, gogc, procs, mg_barrier_name(cfg->wb),
 			cfg->backend == MG_BACKEND_BOEHM ? " --backend boehm" : "");
 		if (cfg->trace != NULL)
 			fflush(cfg->trace);

@@ -103,8 +103,11 @@ static void compare_header(const stress_workload *w, const stress_params *p, con
 		snprintf(gogc, sizeof gogc, "off");
 	else
 		snprintf(gogc, sizeof gogc, "%d", base->gogc);
-	printf("compare-barriers: %s seed=%" PRIu64 " ops=%" PRIu64 " live=%" PRIu64 " gogc=%s,"
-		" wbtrace=1, one process per run\n", w->name, p->seed, p->ops, p->live, gogc);
+	/* base->procs is --procs or MAPGC_PROCS (already checked), else 0:
+	 * each run resolves 0 as mg_open does. */
+	int procs = base->procs > 0 ? base->procs : mg_procs_default();
+	printf("compare-barriers: %s seed=%" PRIu64 " ops=%" PRIu64 " live=%" PRIu64 " gogc=%s procs=%d,"
+		" wbtrace=1, one process per run\n", w->name, p->seed, p->ops, p->live, gogc, procs);
 	printf("%-9s %8s %6s %10s %12s %10s %10s %10s %10s %9s %11s  %s\n", "run", "wall_s", "cycles",
 		"stw_max_us", "slice_max_us", "gc_cpu_pct", "slow", "shaded_old", "shaded_new", "rescan_kb",
 		"floating_kb", "checksum");

@@ -5,8 +5,9 @@
  * The workload runs four times with the same seed and options: once per
  * barrier (hybrid, yuasa, dijkstra) and once with gcstoptheworld=1 (the
  * baseline with no concurrent marking; its barrier is the default, hybrid,
- * and never runs, since no mutator runs while marking).  Every run has
- * MAPGC_DEBUG's other settings and wbtrace=1 (the barrier study: gc/barrier.c),
+ * and never runs, since no mutator runs while marking).  Every run has the
+ * same Ps (--procs, else MAPGC_PROCS, else the default; the header line
+ * says how many), MAPGC_DEBUG's other settings and wbtrace=1 (the barrier study: gc/barrier.c),
  * and ignores wb= and gcstoptheworld= from the environment, which the
  * comparison chooses.  Output (stdout): the `seed N` line, a header, one row
  * per run, a note on the units, and the `result` line; columns:

@@ -8,6 +8,8 @@
 #   cli_fail MSG…, cli_note MSG…   failure (exit 1) and progress lines, named
 #                                  after the test script ($cli_name)
 #   cli_run [VAR=value…] -- ARGS…  mapgc ARGS with a clean MAPGC_* environment
+#                                  (but MAPGC_PROCS=$MAPGC_TEST_PROCS when
+#                                  that is set: scripts/gc-modes.sh, tsan.sh)
 #                                  plus the given variables; leaves $cli_out,
 #                                  $cli_err (file names), $cli_rc, $cli_cmd
 #                                  (printable), $cli_secs (wall seconds).  A
@@ -71,7 +73,8 @@ cli_run() {
 	cli_err=$cli_tmp/err
 	cli_cmd="${envs[*]:+${envs[*]} }mapgc $*"
 	local t0=$EPOCHREALTIME
-	env -u MAPGC_DEBUG -u MAPGC_GOGC -u MAPGC_MEMLIMIT "${envs[@]}" \
+	env -u MAPGC_DEBUG -u MAPGC_GOGC -u MAPGC_MEMLIMIT -u MAPGC_PROCS \
+		${MAPGC_TEST_PROCS:+"MAPGC_PROCS=$MAPGC_TEST_PROCS"} "${envs[@]}" \
 		timeout "$cli_timeout" "$MAPGC_BIN" "$@" >"$cli_out" 2>"$cli_err"
 	cli_rc=$?
 	# shellcheck disable=SC2034  # read by the scripts that source this one
