@@ -300,6 +300,7 @@ static void mark_until_done(mg_runtime *rt, bool timed)
 static void stw_cycle(mg_runtime *rt, bool forced)
 {
 	gc_state *gc = gc_of(rt);
+	uint64_t total0 = gc->stats.pause_total_ns;
 	gc_start_cycle(rt, forced);
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
 	mark_until_done(rt, false);
@@ -309,9 +310,11 @@ static void stw_cycle(mg_runtime *rt, bool forced)
 	/* No mutator ran: the re-check finds nothing, unless a test hook. */
 	for (gc_mark_done(rt); gc->phase == GC_MARK; gc_mark_done(rt))
 		mark_until_done(rt, false);
-	/* The three parts were one pause. */
-	if (gc->cur.t_end - gc->cur.t_start > gc->stats.pause_max_ns)
-		gc->stats.pause_max_ns = gc->cur.t_end - gc->cur.t_start;
+	/* The three parts were one pause, gaps between them included. */
+	uint64_t whole = gc->cur.t_end - gc->cur.t_start;
+	gc->stats.pause_total_ns = total0 + whole;
+	if (whole > gc->stats.pause_max_ns)
+		gc->stats.pause_max_ns = whole;
 }
 
 void gc_full_cycle(mg_runtime *rt, bool forced)

@@ -237,8 +237,10 @@ static void race(int procs, uint64_t ms)
 	static mgt_graph g;
 	mgt_graph_init(&g, rt, &rng, 2000, 16);
 	int64_t next = 1;
+	/* The time, and at least 3 cycles (a loaded machine runs few
+	 * operations in the time), within 60 s. */
 	uint64_t t0 = now_ns(), ops = 0;
-	while (now_ns() - t0 < ms * 1000000) {
+	while ((now_ns() - t0 < ms * 1000000 || mgt_stats(rt).cycles < 3) && now_ns() - t0 < 60000000000u) {
 		for (int k = 0; k < 256; k++, ops++) {
 			mgt_graph_mutate(&g, 1, 0);
 			int mi = (int)mgt_rng_below(&rng, NMAPS);

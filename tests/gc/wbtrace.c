@@ -502,6 +502,7 @@ Test(wbtrace, lines_add_up_to_the_totals_on_a_mutated_graph)
 	c.wbtrace = 1;
 	c.mark_slice = 4096;
 	c.stoptheworld = 0; /* whatever MAPGC_TEST_MODE says: the subject is mutation during mark */
+	c.procs = 1;        /* and one P: mark workers can end a mark before the mutator deletes anything */
 	c.gcevery = 0;
 	c.trace = f;
 	mg_runtime *rt = mgt_open(&c);
