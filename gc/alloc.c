@@ -48,19 +48,22 @@ void gc_mcache_release(mg_runtime *rt)
 }
 
 /* A span from the page heap, set up for span class sc (< 0: a large
- * object's, scan or -2 noscan) and named in the page map, all under
- * heap_lock: the background sweeper, freeing a neighbour, must never see
- * it half made (it would coalesce a span still marked free). */
+ * object's, -1 scan or -2 noscan, then filed on its full list) and named
+ * in the page map, all under heap_lock: the background sweeper, freeing a
+ * neighbour, must never see it half made (it would coalesce a span still
+ * marked free). */
 static gc_span *span_new_locked(mg_runtime *rt, uint32_t npages, int sc)
 {
 	gc_state *gc = gc_of(rt);
 	pthread_mutex_lock(&gc->heap_lock);
 	gc_span *s = gc_span_alloc(rt, npages);
 	if (s) {
-		if (sc >= 0)
+		if (sc >= 0) {
 			gc_span_init_small(rt, s, (uint32_t)sc);
-		else
+		} else {
 			gc_span_init_large(rt, s, sc == -2);
+			gc_list_push(&gc->full[s->spanclass], s);
+		}
 		s->sweepgen = gc->sweepgen; /* nothing in it to sweep */
 	}
 	pthread_mutex_unlock(&gc->heap_lock);
@@ -215,9 +218,6 @@ void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 	if ((size_t)npages << GC_PAGE_SHIFT < bytes)
 		mg_panic(rt, "runtime error: makeslice: len out of range");
 	gc_span *s = span_alloc_or_collect(rt, npages, ti->noscan ? -2 : -1);
-	pthread_mutex_lock(&gc->heap_lock);
-	gc_list_push(&gc->full[s->spanclass], s);
-	pthread_mutex_unlock(&gc->heap_lock);
 	return slot_finish(rt, s, 0, (uint32_t)(bytes > UINT32_MAX ? UINT32_MAX : bytes), ti, array, (uint32_t)n);
 }
 

@@ -7,7 +7,9 @@
  *   dijkstra (insertion): shade(ptr); roots rescanned at mark termination
  *   none:               nothing — objects get lost; checkmark proves it
  *
- * Why each is enough (single mutator, allocate-black):
+ * Why each is enough (one mutator, allocate-black; the mark workers only
+ * read the heap, and a record in a barrier buffer is shaded before mark
+ * termination ends, so buffering changes when, not whether):
  *  - yuasa: roots are scanned atomically at the start of mark (the
  *    snapshot).  Every object reachable then is either marked or reachable
  *    from a grey object through white ones; removing an edge on such a path
@@ -37,12 +39,13 @@
  *    whose old and new value are one object counts it once, in the half
  *    that ran first (hybrid and yuasa: old).
  *  - buffered / flushes: records that went through a per-thread barrier
- *    buffer and how often such buffers were flushed.  mapgc has no barrier
- *    buffers yet (every slow path shades at once), so both are 0.  When
- *    per-P buffers come (DESIGN.md §9), each P counts its own records and
- *    flushes in its own mg_wbstats (no atomics on the barrier path) and
- *    mark termination adds them into gc->cur.wb after the last flush, as
- *    it will add every P's slow and shaded counts.
+ *    buffer (every non-NULL value a slow path records: the slow path only
+ *    records, and gc_wb_flush shades) and how often a buffer holding
+ *    records was flushed: when full, at P 0's slices and check-ins, and at
+ *    mark termination's re-check.  shaded_old/new are counted at the
+ *    flush.  Only P 0, the one mutator, runs barriers, so its counts are
+ *    gc->cur.wb directly; several mutators (issue 15) will count per P and
+ *    merge.
  *  - rescan_bytes: root slots (scope and global, 8 bytes each) scanned at
  *    mark termination after they had been scanned earlier in the cycle:
  *    dijkstra's rescan.  The others never rescan (hybrid's roots, if no

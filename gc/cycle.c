@@ -4,9 +4,13 @@
  *
  * Who runs what:
  *   trigger (allocation refill)  → gc_start_cycle: sweep termination pause
- *   allocation during MARK       → gc_assist: slices charged to the allocator
- *   mg_safepoint during MARK     → background slices, up to 25 % of the time
- *   mark work exhausted          → gc_mark_done: mark termination pause
+ *   mark workers (Ps 1…n-1)      → most of the marking, beside the mutator (workers.c)
+ *   allocation during MARK       → gc_assist: slices charged to the allocator;
+ *                                  gc_p0_checkin when the workers ask (p0_req)
+ *   mg_safepoint during MARK     → the check-in; with one P, background slices
+ *                                  up to 25 % of the time
+ *   mark work exhausted          → gc_mark_done: the stop-the-world re-check,
+ *                                  then the mark termination pause
  *   mg_gc, gcevery               → gc_full_cycle
  *   gcstoptheworld=1             → the whole mark inside one pause
  * gc->in_gc guards against reentry: the collector never allocates on the

@@ -1,5 +1,5 @@
 /*
- * gc.h — the collector: heap, allocation, incremental tri-color marking,
+ * gc.h — the collector: heap, allocation, concurrent tri-color marking on Ps,
  * write barriers, lazy sweeping, pacing and the debug verifiers.
  *
  * THE HEAP.  One large virtual reservation (PROT_NONE) is committed in
@@ -19,9 +19,11 @@
  * object is marked but never queued.
  *
  * COLOURS.  Per span: allocbits (slot allocated) and markbits (slot marked).
- *   white = allocated, not marked; grey = marked and on the mark queue;
- *   black = marked and not on the queue (scanned, noscan, or allocated
- *   during mark: inv.alloc-black).
+ *   white = allocated, not marked; grey = marked and in a work buffer of a
+ *   P, the shared full list or P 0's hand-over list (work.c); black =
+ *   marked and in none (scanned, noscan, or allocated during mark:
+ *   inv.alloc-black).  Mark bits are set by an atomic or: marked once.
+ *   A barrier record not yet flushed is not grey: the flush shades it.
  *   inv.marked-allocated: markbits ⊆ allocbits at all times.
  *   inv.no-black-to-white (strong): holds under dijkstra, and under hybrid
  *     until the mutator's roots are scanned.
@@ -31,13 +33,16 @@
  *
  * A CYCLE (phases as an X-macro list, GC_PHASE_LIST):
  *   OFF/SWEEP —trigger→ SWEEP_TERMINATION (world stopped: finish sweeping,
- *   enable the barrier, scan roots unless hybrid) → MARK (incremental:
- *   bounded slices as allocation assists and at safepoints; hybrid scans the
- *   roots in its first slice) → MARK_TERMINATION (world stopped: dijkstra
- *   rescans roots, drain, the re-mark of checkmark and wbtrace, flip sweepgen,
- *   compute the next goal) →
- *   SWEEP (lazy: spans are swept before allocation reuses them, and
- *   proportionally to allocation) → OFF when every span is swept.
+ *   enable the barrier, scan roots unless hybrid, wake the mark workers) →
+ *   MARK (concurrent: the workers of Ps 1…n-1 mark beside the mutator, which
+ *   assists in bounded slices; with one P, slices as assists and at
+ *   safepoints; hybrid scans the roots at P 0's first slice or check-in) →
+ *   the re-check (world stopped: flush every barrier buffer, and if any
+ *   work buffer holds work, marking resumes: workers.c) → MARK_TERMINATION
+ *   (world stopped: dijkstra rescans roots and drains, the re-mark of
+ *   checkmark and wbtrace, flip sweepgen, compute the next goal) →
+ *   SWEEP (lazy, by allocation, and by P 1's worker in the background:
+ *   sweep.c) → OFF when every span is swept.
  *
  * POINTERS.  Interior pointers keep their object alive (the iterator's
  * current bucket points into a bucket array).  A pointer one past the end
@@ -225,7 +230,6 @@ typedef struct gc_p {
 	uint64_t heap2, heap2_scan;  /* bytes marked (shaded, or allocated black) */
 	uint64_t scan_work, hook_work;
 	uint64_t cpu_dedicated, cpu_fractional, cpu_idle; /* ns of worker marking, by mode */
-	uint64_t handed_over;        /* items of hooked types given to P 0 */
 	/* The write-barrier buffer (Go's wbBuf): pointers the barrier must
 	 * shade, recorded by the mutator holding the P, shaded by
 	 * gc_wb_flush.  wbkind (wbtrace=1 only) says which half recorded each:
@@ -252,7 +256,6 @@ typedef struct gc_cycle {
 	uint64_t cpu_assist, cpu_background;           /* ns on the mutator's thread: assists, and
 	                                                * its other marking (safepoint slices, check-ins) */
 	uint64_t cpu_dedicated, cpu_fractional, cpu_idle; /* ns of the mark workers, by mode */
-	uint64_t handed_over;                          /* items workers gave P 0 (hooked types) */
 	uint32_t procs;                                /* Ps when the cycle started */
 	uint64_t heap0, heap1, heap2, goal;            /* bytes */
 	uint64_t heap2_scan;                           /* of heap2, in scan spans */
@@ -327,7 +330,6 @@ typedef struct gc_state {
 	bool mut_waiting;               /* the mutator waits on mut_cv */
 	uint32_t ndedicated;            /* dedicated workers this cycle: P 1 … P ndedicated */
 	bool shutdown;                  /* workers exit */
-	uint64_t cycle_gen;             /* bumped at each cycle start: wakes parked workers */
 	int64_t bg_credit;              /* atomic: scan work of workers not yet taken by assists */
 	uint64_t worker_scan_work;      /* atomic: the workers' scan work this cycle, for the pacer */
 	double frac_goal;               /* Go's fractionalUtilizationGoal of this cycle */
@@ -458,7 +460,7 @@ void gc_wbalance(mg_runtime *rt, gc_p *p);
 /* Room for n pushes in p->b1 (a scanned hook's gc_tag_pushed looks there). */
 void gc_wreserve(mg_runtime *rt, gc_p *p, uint32_t n);
 /* An item of a hooked type, found by a worker, for P 0 to do. */
-void gc_whand_over(mg_runtime *rt, gc_p *p, gc_work w);
+void gc_whand_over(mg_runtime *rt, gc_work w);
 /* P 0 takes the hand-over list's items into its own buffers; true if any. */
 bool gc_wtake_handover(mg_runtime *rt);
 /* Drops every grey item and barrier record: mark termination's last act,
@@ -513,8 +515,8 @@ void gc_workers_resume(mg_runtime *rt);
  * re-check (with one P: always). */
 bool gc_workers_mark_done(mg_runtime *rt);
 /* The mutator has no work left but workers are marking: wait until one
- * publishes work or all run dry.  False when there are no workers. */
-bool gc_workers_wait(mg_runtime *rt);
+ * publishes work or all run dry (with one P: returns at once). */
+void gc_workers_wait(mg_runtime *rt);
 /* Merges the workers' figures of the cycle into gc->cur (stopped workers). */
 void gc_workers_merge(mg_runtime *rt);
 

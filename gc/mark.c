@@ -1,6 +1,7 @@
 /*
- * mark.c — shading, the mark queue, bounded mark slices, root scanning and
- * allocation assists.
+ * mark.c — shading into a P's work buffers (work.c), bounded mark slices
+ * of P 0 (the mutator's), a worker's stints, root scanning and allocation
+ * assists.
  *
  * A slice does at most `budget` bytes of scan work and chunk-hook work
  * together (plus one chunk: arrays are split into GC_SCAN_CHUNK pieces, and
@@ -8,7 +9,9 @@
  * Assists are charged to allocation at the pacer's assist ratio — scan work
  * still expected over heap runway left — and paid in whole slices, so the
  * mutator never runs ahead of the marker by more than one slice of debt
- * (Go's gcAssistAlloc, without the background credit pool).
+ * (Go's gcAssistAlloc).  With mark workers an assist first takes the
+ * workers' unclaimed scan work (Go's bgScanCredit, gc->bg_credit), and a
+ * slice that finds no work ends the assist: the workers hold it.
  */
 #include "gc/gc.h"
 
@@ -189,7 +192,7 @@ static uint64_t scan_work_item(mg_runtime *rt, gc_p *p, gc_work w, uint64_t *hoo
 	uint64_t h = *gc_hdr_of(w.obj);
 	const rt_typeinfo *ti = rt_type_byid(rt, gc_hdr_type(h));
 	if (RT_UNLIKELY(p->id != 0) && RT_UNLIKELY(ti->t->scanned != NULL || ti->chunk != NULL)) {
-		gc_whand_over(rt, p, w);
+		gc_whand_over(rt, w);
 		return 0;
 	}
 	uint32_t len = gc_hdr_is_array(h) ? gc_hdr_len(h) : 1;

@@ -1,7 +1,8 @@
 /*
  * pacer.c — when to start a cycle and how hard allocation must assist;
- * Go 1.19's pacer (mgcpacer.go) reduced to one mutator and no dedicated
- * mark workers.
+ * Go 1.19's pacer (mgcpacer.go) for one mutator: utilization is over all
+ * Ps, idle marking counts toward the work done but not toward u (endCycle),
+ * and the workers' scan work counts toward the assist ratio.
  *
  * Goal (GOGC):  goal = marked + (marked + stacks + globals) × GOGC/100,
  *               at least heapMinimum = 4 MiB × GOGC/100.

@@ -183,7 +183,7 @@ void gc_wreserve(mg_runtime *rt, gc_p *p, uint32_t n)
 }
 
 /* The hand-over list holds buffers too; the head is the one being filled. */
-void gc_whand_over(mg_runtime *rt, gc_p *p, gc_work w)
+void gc_whand_over(mg_runtime *rt, gc_work w)
 {
 	gc_state *gc = gc_of(rt);
 	pthread_mutex_lock(&gc->wlock);
@@ -202,7 +202,6 @@ void gc_whand_over(mg_runtime *rt, gc_p *p, gc_work w)
 	}
 	b->obj[b->n++] = w;
 	__atomic_store_n(&gc->nhandover, gc->nhandover + 1, __ATOMIC_RELAXED);
-	p->handed_over++;
 	pthread_cond_broadcast(&gc->mut_cv);
 	pthread_mutex_unlock(&gc->wlock);
 }

@@ -189,7 +189,6 @@ void gc_workers_start_cycle(mg_runtime *rt)
 		gc_p *p = &gc->ps[i];
 		p->heap2 = p->heap2_scan = p->scan_work = p->hook_work = 0;
 		p->cpu_dedicated = p->cpu_fractional = p->cpu_idle = 0;
-		p->handed_over = 0;
 	}
 	gc->worker_scan_work = 0;
 	gc->bg_credit = 0;
@@ -271,18 +270,17 @@ bool gc_workers_mark_done(mg_runtime *rt)
 	return idle;
 }
 
-bool gc_workers_wait(mg_runtime *rt)
+void gc_workers_wait(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
 	if (gc->nproc == 1)
-		return false;
+		return;
 	pthread_mutex_lock(&gc->wlock);
 	gc->mut_waiting = true;
 	while (gc->nrunning > 0 && gc->nfull == 0 && gc->nhandover == 0)
 		pthread_cond_wait(&gc->mut_cv, &gc->wlock);
 	gc->mut_waiting = false;
 	pthread_mutex_unlock(&gc->wlock);
-	return true;
 }
 
 void gc_workers_merge(mg_runtime *rt)
@@ -301,10 +299,8 @@ void gc_workers_merge(mg_runtime *rt)
 		c->cpu_dedicated += p->cpu_dedicated;
 		c->cpu_fractional += p->cpu_fractional;
 		c->cpu_idle += p->cpu_idle;
-		c->handed_over += p->handed_over;
 		p->scan_work = p->hook_work = 0;
 		p->cpu_dedicated = p->cpu_fractional = p->cpu_idle = 0;
-		p->handed_over = 0;
 	}
 }
 
