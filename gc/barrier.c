@@ -195,12 +195,12 @@ void mg_typed_copy(mg_runtime *rt, const mg_type *t, void *dst, const void *src,
 {
 	const rt_typeinfo *ti = rt_type_register(rt, t);
 	gc_bulk_barrier(rt, ti, dst, src, n);
-	memmove(dst, src, n * t->size);
+	gc_typed_move(rt->gc, ti, dst, src, n);
 }
 
 void mg_typed_clear(mg_runtime *rt, const mg_type *t, void *dst, size_t n)
 {
 	const rt_typeinfo *ti = rt_type_register(rt, t);
 	gc_bulk_barrier(rt, ti, dst, NULL, n);
-	memset(dst, 0, n * t->size);
+	gc_typed_zero(rt->gc, ti, dst, n);
 }

@@ -68,6 +68,33 @@
  * hook, every type unless a layer installs one, costs the marker one test
  * per item.
  *
+ * WORDS THE WORKERS READ.  Mark workers (workers.c) scan objects while the
+ * mutator runs, and read every pointer field with a relaxed atomic load
+ * (mark.c).  So every mutator write of a pointer word into a heap object
+ * that a worker may be scanning is a relaxed atomic store of the aligned
+ * 8-byte word (inv.ptrword-atomic): gc_store for one slot,
+ * gc_copy_ptrwords and gc_clear_ptrwords for a few words (a value), and
+ * for bulk moves and clears gc_bulk_move and gc_bulk_zero, or by type
+ * gc_typed_move and gc_typed_zero.  The race is intended: the barrier
+ * makes either value the worker may see harmless, and the atomic makes the
+ * race one the language defines, and one that ThreadSanitizer accepts
+ * without a suppression (DESIGN.md §9).  On x86-64 the relaxed store is
+ * the plain mov; the cost is in bulk moves of pointer data, a loop of word
+ * stores instead of the library's wide ones, which the bulk helpers pay
+ * only while workers may be scanning (gc_workers_may_scan: in MARK, with
+ * more than one P).  Plain writes stay plain where no worker reads:
+ *  - bytes that are no pointer field (tophash, lengths, integers), unless
+ *    they share one bulk move with pointer words;
+ *  - anything outside MARK, or with one P (gc_workers_may_scan);
+ *  - noscan objects, which no one scans;
+ *  - inv.fresh-unscanned: an object with no allocation or safepoint since
+ *    its own allocation.  Allocated during mark it is black, so never
+ *    queued; allocated outside mark, no worker runs until the next cycle,
+ *    which only an allocation or a safepoint can start.  Types with scan
+ *    hooks (maps, iterators) are queued when allocated during mark, but
+ *    scanned by the mutator's own P only (work.c, HOOKED TYPES).
+ * The mutator's reads stay plain: workers never write object memory.
+ *
  * WHAT MAY COLLECT.  Any allocation and mg_safepoint may run a mark slice, a
  * whole cycle (gcevery, out of memory) or mark termination, after which
  * unmarked objects are freed.  Heap pointers held across such a call must be
@@ -561,7 +588,94 @@ static inline void gc_store(mg_runtime *rt, void *slot, void *ptr)
 {
 	if (RT_UNLIKELY(rt->gc->wb_on))
 		gc_wb_slow(rt, (void **)slot, ptr);
-	*(void **)slot = ptr;
+	/* inv.ptrword-atomic: a worker may be scanning the object (the mov
+	 * of a plain store, on x86-64). */
+	__atomic_store_n((void **)slot, ptr, __ATOMIC_RELAXED);
+}
+
+/* ---- bulk moves of pointer words (inv.ptrword-atomic) ------------------- */
+
+/* A word as the bulk helpers access it.  The words they move are whatever
+ * the type holds there (pointers, lengths, integers), so their accesses
+ * must not be ordered by type-based alias analysis against the typed
+ * accesses around them: may_alias, as memmove's would be. */
+typedef void *gc_word __attribute__((may_alias));
+
+/* nwords aligned words from src to dst, each stored with a relaxed atomic
+ * store; the areas may overlap (memmove's semantics).  One and two words
+ * (a pointer, a string) are read before either is stored, which any
+ * overlap allows; longer moves run forward unless dst lies in
+ * [src, src + n), memmove's test in one unsigned comparison. */
+static inline void gc_copy_ptrwords(void *dst, const void *src, size_t nwords)
+{
+	gc_word *d = dst;
+	const gc_word *s = src;
+	if (nwords == 1 || nwords == 2) {
+		gc_word w0 = s[0], w1 = nwords == 2 ? s[1] : NULL;
+		__atomic_store_n(&d[0], w0, __ATOMIC_RELAXED);
+		if (nwords == 2)
+			__atomic_store_n(&d[1], w1, __ATOMIC_RELAXED);
+		return;
+	}
+	if ((uintptr_t)d - (uintptr_t)s >= nwords * sizeof *d) {
+		for (size_t i = 0; i < nwords; i++)
+			__atomic_store_n(&d[i], s[i], __ATOMIC_RELAXED);
+	} else {
+		for (size_t i = nwords; i-- > 0;)
+			__atomic_store_n(&d[i], s[i], __ATOMIC_RELAXED);
+	}
+}
+
+/* nwords aligned words at dst set to 0, each with a relaxed atomic store. */
+static inline void gc_clear_ptrwords(void *dst, size_t nwords)
+{
+	gc_word *d = dst;
+	for (size_t i = 0; i < nwords; i++)
+		__atomic_store_n(&d[i], NULL, __ATOMIC_RELAXED);
+}
+
+/* Whether a mark worker may be reading heap objects now: only in MARK,
+ * and only with workers.  Sweep termination sets MARK before it starts
+ * them, and mark termination stops them (gc_workers_stop, under wlock)
+ * before anything else runs, so every write outside MARK is ordered
+ * before or after every worker read.  Read by the mutator, the only
+ * thread that changes the phase. */
+static inline bool gc_workers_may_scan(const gc_state *gc)
+{
+	return gc->phase == GC_MARK && gc->nproc > 1;
+}
+
+/* Bulk moves and clears of heap memory, the bytes after gc_bulk_barrier:
+ * `bytes` bytes from src to dst (memmove's semantics), or zeroed.  When
+ * ptrs (the bytes hold pointer words; then dst, src and bytes are
+ * multiples of 8) and a worker may be scanning, word by word; else with
+ * the library's wide stores, as a single P always does. */
+static inline void gc_bulk_move(const gc_state *gc, bool ptrs, void *dst, const void *src, size_t bytes)
+{
+	if (ptrs && gc_workers_may_scan(gc))
+		gc_copy_ptrwords(dst, src, bytes / sizeof(void *));
+	else
+		memmove(dst, src, bytes);
+}
+
+static inline void gc_bulk_zero(const gc_state *gc, bool ptrs, void *dst, size_t bytes)
+{
+	if (ptrs && gc_workers_may_scan(gc))
+		gc_clear_ptrwords(dst, bytes / sizeof(void *));
+	else
+		memset(dst, 0, bytes);
+}
+
+/* The same for n elements of type ti (pointer words: the type's size is
+ * a multiple of 8 when it has any, runtime.c type_validate). */
+static inline void gc_typed_move(const gc_state *gc, const rt_typeinfo *ti, void *dst, const void *src, size_t n)
+{
+	gc_bulk_move(gc, !ti->noscan, dst, src, n * ti->elem_size);
+}
+
+static inline void gc_typed_zero(const gc_state *gc, const rt_typeinfo *ti, void *dst, size_t n)
+{
+	gc_bulk_zero(gc, !ti->noscan, dst, n * ti->elem_size);
 }
 
 /* ---- sweep.c ------------------------------------------------------------ */

@@ -95,6 +95,8 @@ static void map_unpin(mg_runtime *rt, map_pin *p)
 static inline void set_overflow(mg_runtime *rt, const mg_maptype *t, void *b, void *ovf)
 {
 	if (t->noscan)
+		/* A plain store: no worker reads a noscan bucket
+		 * (inv.ptrword-atomic, gc.h). */
 		*map_overflow_slot(t, b) = ovf;
 	else
 		/* wb.same-edge or wb.fresh at every caller: the end marker is the
@@ -105,19 +107,56 @@ static inline void set_overflow(mg_runtime *rt, const mg_maptype *t, void *b, vo
 
 /* Copies one key or elem value of type ti into place, through the barrier:
  * the barrier's own fast path (is it on?) is tested here, inline, so the
- * common store makes no call. */
+ * common store makes no call.  A value with pointers is stored word by
+ * word with relaxed atomic stores, as a worker may be scanning the bucket
+ * (inv.ptrword-atomic, gc.h); a pointer-free one as before. */
 static inline void value_set(mg_runtime *rt, const rt_typeinfo *ti, void *dst, const void *src)
 {
-	if (!ti->noscan && RT_UNLIKELY(rt->gc->wb_on))
+	if (ti->noscan) {
+		map_copy_value(dst, src, ti->elem_size);
+		return;
+	}
+	if (RT_UNLIKELY(rt->gc->wb_on))
 		gc_bulk_barrier(rt, ti, dst, src, 1);
-	map_copy_value(dst, src, ti->elem_size);
+	gc_copy_ptrwords(dst, src, ti->elem_size / sizeof(void *));
 }
 
 static inline void value_clear(mg_runtime *rt, const rt_typeinfo *ti, void *dst)
 {
-	if (!ti->noscan && RT_UNLIKELY(rt->gc->wb_on))
+	if (ti->noscan) {
+		map_zero_value(dst, ti->elem_size);
+		return;
+	}
+	if (RT_UNLIKELY(rt->gc->wb_on))
 		gc_bulk_barrier(rt, ti, dst, NULL, 1);
-	map_zero_value(dst, ti->elem_size);
+	gc_clear_ptrwords(dst, ti->elem_size / sizeof(void *));
+}
+
+/* value_set and value_clear for a key of kind `kind`: a string key is two
+ * words with a pointer, known here, so the per-kind bodies store it with
+ * no test of its type's size. */
+__attribute__((always_inline)) static inline void key_set_k(mg_runtime *rt, const mg_maptype *t, void *dst,
+                                                           const void *src, map_kind kind)
+{
+	if (!map_kind_is_string(kind)) {
+		value_set(rt, t->key_ti, dst, src);
+		return;
+	}
+	if (RT_UNLIKELY(rt->gc->wb_on))
+		gc_bulk_barrier(rt, t->key_ti, dst, src, 1);
+	gc_copy_ptrwords(dst, src, sizeof(mg_string) / sizeof(void *));
+}
+
+__attribute__((always_inline)) static inline void key_clear_k(mg_runtime *rt, const mg_maptype *t, void *dst,
+                                                             map_kind kind)
+{
+	if (!map_kind_is_string(kind)) {
+		value_clear(rt, t->key_ti, dst);
+		return;
+	}
+	if (RT_UNLIKELY(rt->gc->wb_on))
+		gc_bulk_barrier(rt, t->key_ti, dst, NULL, 1);
+	gc_clear_ptrwords(dst, sizeof(mg_string) / sizeof(void *));
 }
 
 /* Moves a cell's key or elem (the stored form: a pointer when indirect). */
@@ -127,6 +166,17 @@ static inline void cell_move(mg_runtime *rt, const rt_typeinfo *ti, bool indirec
 		gc_store(rt, dst, *(void **)src);
 	else
 		value_set(rt, ti, dst, src);
+}
+
+/* The same without the barrier (tests only: map_test_set_evac_barrier),
+ * still with atomic pointer words. */
+static inline void cell_move_unbarriered(mg_runtime *rt, const rt_typeinfo *ti, bool indirect, void *dst,
+                                         const void *src)
+{
+	if (indirect)
+		gc_copy_ptrwords(dst, src, 1);
+	else
+		gc_typed_move(rt->gc, ti, dst, src, 1);
 }
 
 /* ---- bucket arrays and overflow ----------------------------------------- */
@@ -148,7 +198,9 @@ static void *make_bucket_array(mg_runtime *rt, const mg_maptype *t, uint8_t B, v
 		arr = dirty;
 		if (!t->noscan)
 			gc_bulk_barrier(rt, t->bucket_ti, arr, NULL, n);
-		memset(arr, 0, n * t->bucketsize);
+		/* The map's array, which workers may be scanning
+		 * (inv.ptrword-atomic, gc.h). */
+		gc_typed_zero(rt->gc, t->bucket_ti, arr, n);
 	}
 	*next_ovf = NULL;
 	if (n != base) {
@@ -191,7 +243,7 @@ static void ovflist_append(mg_runtime *rt, mg_hmap *h, void *ovf)
 		l = h->extra->overflow; /* re-read after allocating (it is reachable from h) */
 		if (l->len) {
 			gc_bulk_barrier(rt, mrt->ovf_ti, v, l->v, l->len);
-			memcpy(v, l->v, l->len * sizeof(void *));
+			gc_typed_move(rt->gc, mrt->ovf_ti, v, l->v, l->len);
 		}
 		gc_store(rt, &l->v, v);
 	}
@@ -419,11 +471,16 @@ __attribute__((always_inline)) static inline void evacuate_k(mg_runtime *rt, mg_
 				unsigned di = xy[useY].i;
 				map_tophashes(dst)[di] = top;
 				if (RT_UNLIKELY(no_barrier)) {
-					memcpy(map_cell_key(t, dst, di), map_cell_key(t, b, i), t->keysize);
-					memcpy(map_cell_elem(t, dst, di), map_cell_elem(t, b, i), t->elemsize);
+					cell_move_unbarriered(rt, t->key_ti, t->indirect_key, map_cell_key(t, dst, di),
+					                      map_cell_key(t, b, i));
+					cell_move_unbarriered(rt, t->elem_ti, t->indirect_elem, map_cell_elem(t, dst, di),
+					                      map_cell_elem(t, b, i));
 				} else {
 					if (kind == MAP_KEY_INT64) /* no pointers: no barrier */
 						memcpy(map_key_of_k(t, dst, di, kind), map_key_of_k(t, b, i, kind), 8);
+					else if (kind == MAP_KEY_STRING)
+						key_set_k(rt, t, map_key_of_k(t, dst, di, kind), map_key_of_k(t, b, i, kind),
+						          kind);
 					else
 						cell_move(rt, t->key_ti, t->indirect_key, map_cell_key(t, dst, di),
 						          map_cell_key(t, b, i));
@@ -441,7 +498,10 @@ __attribute__((always_inline)) static inline void evacuate_k(mg_runtime *rt, mg_
 			void *b0 = map_bucket_at(t, h->oldbuckets, oldbucket);
 			if (!no_barrier)
 				gc_bulk_barrier(rt, t->bucket_ti, b0, NULL, 1);
-			memset((char *)b0 + t->keys_off, 0, t->bucketsize - t->keys_off);
+			/* Keys, elems and the overflow pointer: the old array may be
+			 * being scanned (inv.ptrword-atomic, gc.h); the keys start at
+			 * 8, and the bucket's size is a multiple of 8. */
+			gc_bulk_zero(rt->gc, true, (char *)b0 + t->keys_off, t->bucketsize - t->keys_off);
 			cleared = true;
 		}
 		if (map_events_on(rt))
@@ -672,7 +732,7 @@ again:;
 			/* Present: Go updates string keys (needkeyupdate), so the map
 			 * holds the newest backing array. */
 			if (kind == MAP_KEY_STRING)
-				value_set(rt, t->key_ti, k, key);
+				key_set_k(rt, t, k, key, kind);
 			elemp = map_elem_of(t, b, i);
 			goto done;
 		}
@@ -711,7 +771,7 @@ notfound:
 		/* wb.fresh */
 		gc_store(rt, edst, emem);
 	}
-	value_set(rt, t->key_ti, kdst, key);
+	key_set_k(rt, t, kdst, key, kind);
 	map_tophashes(insertb)[inserti] = top;
 	h->count++;
 	elemp = map_elem_of(t, insertb, inserti);
@@ -781,8 +841,8 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 			void *kc = map_cell_key(t, b, i), *ec = map_cell_elem(t, b, i);
 			if (t->indirect_key)
 				gc_store(rt, kc, NULL);
-			else if (t->key_ptrs)
-				value_clear(rt, t->key_ti, kc);
+			else if (map_kind_is_string(kind) || t->key_ptrs)
+				key_clear_k(rt, t, kc, kind);
 			if (t->indirect_elem)
 				gc_store(rt, ec, NULL);
 			else

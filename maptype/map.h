@@ -63,7 +63,10 @@
  * nextOverflow}, buckets {key, elem, overflow}, hiter {it.h, it.buckets,
  * it.bptr, it.overflow, it.oldoverflow}.  Every pointer store goes through
  * gc_store, and bulk moves of cells through the typed copy/clear barriers
- * (evacuation, delete, clear).  Allocation may collect, so pointers held in
+ * (evacuation, delete, clear); and as mark workers scan buckets while the
+ * map changes, every pointer word is written with a relaxed atomic store,
+ * cells with pointers word by word (inv.ptrword-atomic in gc.h; tophash
+ * bytes and pointer-free cells are written plainly).  Allocation may collect, so pointers held in
  * C locals across an allocation are re-derived from the (rooted) hmap
  * afterwards, and the caller's key and elem are rooted for the duration of
  * an operation (they are copied into the map after allocations).
