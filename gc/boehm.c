@@ -93,7 +93,9 @@
  *   K stacks        scope-root slots × 8 and L globals: global-root slots
  *   L globals       × 8, as pushed by the roots hook (0 MB at any real
  *                   size, as for mapgc).
- *   W P             1.
+ *   W P             the markers libgc runs (GC_get_parallel() + 1): the
+ *                   Ps of the first runtime opened, unless GC_MARKERS says
+ *                   otherwise (PARALLEL MARKING).
  *   (forced)        the cycle was mg_gc's GC_gcollect.
  *
  * mg_stats on Boehm: cycles, forced_cycles, pause_total_ns and
@@ -137,8 +139,11 @@
  * gcstoptheworld=1 needs nothing: every libgc cycle is stop-the-world.
  *
  * PARALLEL MARKING.  The backend runs libgc as a user of it would: with
- * its parallel markers, GC_MARKERS of them (libgc's default: one per CPU
- * the process may use; GC_MARKERS=1 is the old single-threaded mark).
+ * its parallel markers, one per P of the first runtime opened (mg_config
+ * procs, MAPGC_PROCS, --procs: by default one per CPU the process may use,
+ * libgc's own default too), set with GC_set_markers_count before GC_INIT;
+ * GC_MARKERS in the environment still wins, as libgc has it (GC_MARKERS=1
+ * is the old single-threaded mark).
  * libgc starts its marker threads when a program says it may register
  * threads (GC_allow_register_threads, called once after GC_INIT); they
  * sleep between collections and help mark in the pause, so a pause is
@@ -194,6 +199,7 @@ typedef struct gc_boehm {
 /* Process-wide: libgc is one per process. */
 static struct {
 	pthread_once_t once;
+	unsigned markers;            /* wanted at GC_INIT: the first runtime's Ps */
 	gc_boehm *runtimes;          /* open Boehm runtimes; changed under libgc's lock */
 	int ntrace;                  /* of which with gctrace on: the live walk runs when > 0 */
 	GC_push_other_roots_proc prev_push;
@@ -409,6 +415,7 @@ static void end_cycle(void)
 			.goal = goal,
 			.stacks = b->stacks,
 			.globals = b->globals,
+			.procs = (uint32_t)GC_get_parallel() + 1,
 		};
 		l->gc_cpu_ns = st->gc_cpu_ns;
 		b->logged++;
@@ -490,6 +497,8 @@ static void GC_CALLBACK on_warn(char *msg, GC_word arg)
 static void init_libgc(void)
 {
 	GC_set_all_interior_pointers(1);
+	if (proc.markers > 0)
+		GC_set_markers_count(proc.markers);
 	GC_INIT();
 	if (!GC_get_all_interior_pointers()) {
 		fprintf(stderr, "fatal error: backend boehm: libgc is not in all-interior-pointers mode\n");
@@ -581,6 +590,10 @@ static void flush_lines(mg_runtime *rt)
 
 void gc_boehm_open(mg_runtime *rt)
 {
+	/* Read by init_libgc in this same call, once per process: a later
+	 * runtime's Ps change nothing. */
+	if (rt->cfg.procs > 0 && proc.markers == 0)
+		proc.markers = (unsigned)rt->cfg.procs;
 	pthread_once(&proc.once, init_libgc);
 	clear_unsupported(&rt->cfg);
 	gc_state *gc = calloc(1, sizeof *gc);

@@ -353,16 +353,26 @@ static void parse_lines(const char *text, lines *out)
 }
 
 // labels: exact_pacing
+/* A Boehm config whose gctrace lines go to a memory stream (*buf, *len
+ * after fflush or fclose of the returned stream). */
+static FILE *traced_config(mg_config *c, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	FILE *f = open_memstream(buf, len);
+	cr_assert_not_null(f);
+	boehm_config(c);
+	c->gctrace = 1;
+	c->trace = f;
+	return f;
+}
+
 Test(boehm, gctrace_lines_follow_the_contract)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cr_assert_not_null(f);
+	char *buf;
+	size_t len;
 	mg_config c;
-	boehm_config(&c);
-	c.gctrace = 1;
-	c.trace = f;
+	FILE *f = traced_config(&c, &buf, &len);
 	mg_runtime *rt = mgt_open(&c);
 	mg_scope s;
 	void *live[3] = {0};
@@ -403,13 +413,10 @@ Test(boehm, gctrace_lines_follow_the_contract)
 /* gcevery=N collects on Boehm too; those cycles are not forced. */
 Test(boehm, gcevery_cycles_are_not_forced)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *buf;
+	size_t len;
 	mg_config c;
-	boehm_config(&c);
-	c.gctrace = 1;
-	c.trace = f;
+	FILE *f = traced_config(&c, &buf, &len);
 	c.gcevery = 100;
 	mg_runtime *rt = mgt_open(&c);
 	make_garbage(rt, 1000 * (sizeof(junk) + 8));
@@ -481,14 +488,11 @@ Test(boehm, unsupported_debug_settings_are_reported_once)
  * per-cycle map line is missing. */
 Test(boehm, maptrace_events_still_printed)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *buf;
+	size_t len;
 	mg_config c;
-	boehm_config(&c);
+	FILE *f = traced_config(&c, &buf, &len);
 	c.maptrace = 2;
-	c.gctrace = 1;
-	c.trace = f;
 	mgt_capture_begin();
 	mg_runtime *rt = mgt_open(&c);
 	const char *err = mgt_capture_end();
@@ -602,7 +606,10 @@ Test(boehm, marks_in_parallel_by_default)
 	int cpus = cpus_allowed();
 	if (cpus < 2)
 		cr_skip_test("one CPU: libgc starts no parallel marker");
-	mg_runtime *rt = open_boehm();
+	mg_config c;
+	boehm_config(&c);
+	c.procs = 0; /* the default Ps, whatever MAPGC_TEST_PROCS says */
+	mg_runtime *rt = mgt_open(&c);
 	int markers = gc_test_boehm_markers();
 	cr_assert_geq(markers, 2, "%d CPUs but %d marking thread(s)", cpus, markers);
 	make_garbage(rt, 8 << 20);
@@ -610,6 +617,27 @@ Test(boehm, marks_in_parallel_by_default)
 	mg_stats st = mgt_stats(rt);
 	cr_assert_gt(st.gc_cpu_ns, 0);
 	mgt_close(rt);
+}
+
+/* The first runtime's Ps are libgc's markers, and each gctrace line's W
+ * says how many mark. */
+Test(boehm, procs_sets_the_markers_and_w)
+{
+	unsetenv("GC_MARKERS");
+	unsetenv("GC_NPROCS");
+	char *buf;
+	size_t len;
+	mg_config c;
+	FILE *f = traced_config(&c, &buf, &len);
+	c.procs = 3;
+	mg_runtime *rt = mgt_open(&c);
+	cr_assert_eq(gc_test_boehm_markers(), 3);
+	make_garbage(rt, 1 << 20);
+	mg_gc(rt);
+	mgt_close(rt);
+	fclose(f);
+	cr_assert_not_null(strstr(buf, " MB globals, 3 P (forced)\n"), "%s", buf);
+	free(buf);
 }
 
 Test(boehm, gc_markers_sets_the_marking_threads)
