@@ -452,7 +452,8 @@ stress_write_stats_json(const char *path, const stress_workload *w, const stress
 	X(mark_slices) X(heap_inuse) X(heap_marked) X(heap_goal) X(heap_trigger) X(heap_mapped) \
 	X(heap_released) X(gc_cpu_ns) X(assist_cpu_ns) X(background_cpu_ns) X(total_alloc) \
 	X(total_objects) X(freed_objects) X(os_requests) X(mark_slice_max_cpu_ns) \
-	X(wbtrace_wall_ns) X(wbtrace_cpu_ns)
+	X(wbtrace_wall_ns) X(wbtrace_cpu_ns) X(idle_cpu_ns) X(dedicated_cpu_ns) X(fractional_cpu_ns) \
+	X(mutator_mark_cpu_ns) X(worker_mark_cpu_ns) X(mark_done_restarts)
 #define STRESS_X_FIELD(name) fprintf(f, ", \"" #name "\": %" PRIu64, (uint64_t)st->name);
 	STRESS_STATS_FIELDS(STRESS_X_FIELD)
 #undef STRESS_X_FIELD
