@@ -223,6 +223,7 @@ bool gc_worker_drain(mg_runtime *rt, gc_p *p, uint64_t budget)
 	bool dry = false;
 	gc_work w;
 	while (done + hooked < budget) {
+		gc_wbalance(rt, p); /* as in gc_mark_slice */
 		if (!gc_wget(rt, p, &w)) {
 			dry = true;
 			break;
@@ -264,7 +265,13 @@ bool gc_mark_slice(mg_runtime *rt, uint64_t budget)
 	gc_wb_flush(rt, p);
 	uint64_t done = 0, hooked = 0;
 	gc_work w;
+	bool share = gc->nproc > 1;
 	while (done + hooked < budget) {
+		/* Go's gcDrain: a P that has work while another waits for some
+		 * publishes part of it, item by item, or a long slice (a
+		 * stopped-world mark is one) would keep it all. */
+		if (share)
+			gc_wbalance(rt, p);
 		if (!gc_wget(rt, p, &w) && !(gc_wtake_handover(rt) && gc_wget(rt, p, &w)))
 			break;
 		done += scan_work_item(rt, p, w, &hooked);
