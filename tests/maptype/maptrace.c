@@ -226,6 +226,7 @@ Test(maptrace, events_well_formed)
 			cr_assert_eq(Bc, lastB[id], "%s", l);
 			cr_assert_lt(start, (unsigned long long)1 << Bc, "%s", l);
 			cr_assert_lt(off, 8, "%s", l);
+			cr_assert(growing == 0 || growing == 1, "%s", l);
 			iter_growing += growing;
 			iters++;
 		} else if (sscanf(l, "mapev clear m#%u B=%u count=%lld", &id, &B0, &cnt) == 3) {
@@ -238,8 +239,8 @@ Test(maptrace, events_well_formed)
 		l = nl + 1;
 	}
 	fprintf(stderr, "maptrace: %d make, %d double + %d same-size grow, %d evacuate (%d kept, %d cleared, %d noscan), "
-	        "%d growdone, %d iter, %d clear\n", makes, doubles, sames, evacs, kept, cleared, noscan, dones, iters,
-	        clears);
+	        "%d growdone, %d iter (%d while growing), %d clear\n", makes, doubles, sames, evacs, kept, cleared, noscan,
+	        dones, iters, iter_growing, clears);
 	cr_assert_eq(makes, 4);
 	cr_assert_geq(doubles, 12);
 	cr_assert_geq(sames, 1);

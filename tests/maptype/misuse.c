@@ -27,13 +27,15 @@
 
 static mg_runtime *volatile child_rt; /* reachable: not a leak if the child exits */
 
+/* The tests' config (MAPGC_TEST_PROCS and MAPGC_TEST_MODE included),
+ * made by run_child before it forks, so that what mgt_config reports goes
+ * to the parent's stderr, not into the child's that the test reads. */
+static mg_config child_cfg;
+
+/* A runtime with no failure handler: misuse ends the child, exit 2. */
 static mg_runtime *child_open(void)
 {
-	mg_config cfg;
-	mg_config_default(&cfg);
-	cfg.ignore_env = true;
-	cfg.checkmark = 1;
-	child_rt = mg_open(&cfg);
+	child_rt = mg_open(&child_cfg);
 	return child_rt;
 }
 
@@ -47,6 +49,7 @@ static child_result run_child(void (*fn)(void))
 {
 	child_result r = {0};
 	int p[2];
+	mgt_config(&child_cfg);
 	fflush(stdout);
 	fflush(stderr);
 	cr_assert_eq(pipe(p), 0);
