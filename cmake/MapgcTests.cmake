@@ -21,6 +21,8 @@
 #   (cr_skip_test, .disabled = true) runs 0 tests and is reported Skipped; a
 #   LeakSanitizer report fails the entry (Criterion's child process reports
 #   leaks only after the result has been sent, so Criterion alone would pass).
+#   In a ThreadSanitizer build the binary is the Criterion shim's
+#   (tests/tsan/shim), with the same command line and outcomes.
 #
 #   Because the sources are read with a regex, one more entry,
 #   `<module>/registered`, checks that the test names registered here are

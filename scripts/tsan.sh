@@ -8,11 +8,13 @@
 # --procs: default 2;4 (DESIGN.md §9: the Ps; the preset alone runs at the
 # default, the CPUs this process may run on).  MAPGC_TEST_PROCS reaches the
 # mapgc runs of the cli tests as MAPGC_PROCS (tests/cli/lib/cli.sh) and the
-# Criterion runtimes as procs (tests/support/mgt.c), though the tsan test
-# preset runs no Criterion binary: Criterion cannot run under TSan
+# runtimes of the gc, maptype and runtime unit tests as procs
+# (tests/support/mgt.c); those run through the Criterion shim of
+# tests/tsan/shim, since Criterion itself cannot run under TSan
 # (CMakePresets.json, the tsan test preset, says why).  TSAN_OPTIONS come
 # from the test preset: halt_on_error=1 exitcode=66, so any report fails the
-# test that caused it; tests/tsan/race proves that it does.
+# test that caused it; tests/tsan/race and tests/tsan/shim_selftest prove
+# that it does.
 # Prints per P count the ctest summary and the failing entries (their logs
 # are kept as build/tsan/tsan-procsP.log); exit 0 when all passed, 1 if
 # not, 2 usage.
