@@ -141,6 +141,9 @@ typedef enum gc_phase {
  * graph workload at 1.6M live nodes: longest slice (median of 3) 216 µs with
  * 128 KiB chunks, 165 µs with 32 KiB, no gain below. */
 #define GC_SCAN_CHUNK ((size_t)32 << 10)
+
+/* The cache line, for what several threads write side by side. */
+#define GC_CACHE_LINE 64
 /* Default mark slice: ~64 KiB of scan work, tens of microseconds. */
 #define GC_DEFAULT_SLICE ((size_t)64 << 10)
 /* Go's maxAlloc on linux/amd64: the 48-bit address space.  A request for
@@ -246,8 +249,11 @@ typedef enum gc_worker_mode { GC_WORKER_DEDICATED, GC_WORKER_FRACTIONAL, GC_WORK
  * but the thread fields is touched only by the P's holder while marking,
  * and read by the mutator at mark termination, once the workers stopped
  * (the lock's hand-over orders it). */
+/* Aligned to a cache line (and so allocated, work.c): each P's figures
+ * change with every object it marks, and must not share a line with the
+ * next P's. */
 typedef struct gc_p {
-	uint32_t id;
+	_Alignas(GC_CACHE_LINE) uint32_t id;
 	gc_wbuf *b1, *b2;            /* Go's gcWork: push and pop b1, swap with b2 */
 	/* During a scanned hook: b1 and its height before the hooked
 	 * object's scan (gc_tag_pushed looks above it); SIZE_MAX outside. */

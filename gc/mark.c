@@ -200,8 +200,14 @@ static uint64_t scan_work_item(mg_runtime *rt, gc_p *p, gc_work w, uint64_t *hoo
 	if (per == 0)
 		per = 1;
 	uint32_t to = len - w.from > per ? w.from + per : len;
-	if (to < len)
-		gc_wput(rt, p, (gc_work){w.obj, to, w.tag});
+	/* Go's oblets: the first chunk's item queues every other chunk as an
+	 * item of its own, before the scan pushes what it finds, so that all
+	 * Ps can scan one big array at once (a chain of remainders would be
+	 * scanned by one P at a time).  Last chunk first, so that one P pops
+	 * them in address order.  An item past the first is one chunk. */
+	if (w.from == 0 && to < len)
+		for (uint32_t from = (len - 1) / per * per; from >= to; from -= per)
+			gc_wput(rt, p, (gc_work){w.obj, from, w.tag});
 	/* Chunk hooks are for arrays: an overflow bucket (one bucket, not an
 	 * array) is only scanned. */
 	if (RT_UNLIKELY(ti->chunk != NULL) && gc_hdr_is_array(h))

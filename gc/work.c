@@ -26,6 +26,7 @@
 #include "gc/gc.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static gc_wbuf *wbuf_alloc(mg_runtime *rt, gc_state *gc)
 {
@@ -285,7 +286,9 @@ void gc_work_init(mg_runtime *rt)
 	pthread_mutex_init(&gc->heap_lock, NULL);
 	pthread_cond_init(&gc->work_cv, NULL);
 	pthread_cond_init(&gc->mut_cv, NULL);
-	gc->ps = calloc(gc->nproc, sizeof *gc->ps);
+	gc->ps = aligned_alloc(GC_CACHE_LINE, gc->nproc * sizeof *gc->ps);
+	if (gc->ps)
+		memset(gc->ps, 0, gc->nproc * sizeof *gc->ps);
 	if (!gc->ps)
 		rt_out_of_memory(rt, gc->nproc * sizeof *gc->ps);
 	for (uint32_t i = 0; i < gc->nproc; i++) {
