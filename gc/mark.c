@@ -130,6 +130,47 @@ bool gc_shade_on(mg_runtime *rt, gc_p *pp, void *p)
 	return shade(rt, gc_of(rt), pp, p);
 }
 
+/* Scanning an array chunk, shade's first miss is the mark-bit word of
+ * each pointer it meets, a random line of the bitmaps, which with several
+ * Ps was often last written by another one.  So the pointer SCAN_AHEAD
+ * fields ahead has its word looked up and prefetched for writing while
+ * this one is shaded.  Arrays of at least SCAN_AHEAD_MIN elements. */
+#define SCAN_AHEAD 8
+#define SCAN_AHEAD_MIN 16
+
+static inline void prefetch_markword(const gc_state *gc, const void *v)
+{
+	uint32_t idx;
+	gc_span *s = gc_find_object(gc, (uintptr_t)v, &idx);
+	if (s)
+		__builtin_prefetch(&s->markbits[idx >> 6], 1);
+}
+
+__attribute__((noinline)) static void scan_ahead(mg_runtime *rt, gc_state *gc, gc_p *p, char *e,
+                                                 const rt_typeinfo *ti, uint32_t n)
+{
+	const uint32_t *offs = ti->offs;
+	uint32_t np = ti->nptrs;
+	void *ring[SCAN_AHEAD];
+	uint32_t head = 0, filled = 0;
+	for (uint32_t i = 0; i < n; i++, e += ti->elem_size)
+		for (uint32_t k = 0; k < np; k++) {
+			void *v = __atomic_load_n((void **)(e + offs[k]), __ATOMIC_RELAXED);
+			if (!v)
+				continue;
+			prefetch_markword(gc, v);
+			if (filled == SCAN_AHEAD)
+				shade(rt, gc, p, ring[head]);
+			else
+				filled++;
+			ring[head] = v;
+			head = (head + 1) % SCAN_AHEAD;
+		}
+	/* The last ones, oldest first. */
+	for (uint32_t j = 0; j < filled; j++)
+		shade(rt, gc, p, ring[(head + SCAN_AHEAD - filled + j) % SCAN_AHEAD]);
+}
+
 /* Pointer fields are read with relaxed atomic loads: with workers, the
  * mutator may be storing into the object being scanned (gc_store), a race
  * the barrier makes harmless, and that the language must not call a data
@@ -140,6 +181,10 @@ static inline void scan_object(mg_runtime *rt, gc_state *gc, gc_p *p, void *obj,
 	const uint32_t *offs = ti->offs;
 	uint32_t np = ti->nptrs;
 	char *e = (char *)obj + (size_t)from * ti->elem_size;
+	if (to - from >= SCAN_AHEAD_MIN) {
+		scan_ahead(rt, gc, p, e, ti, to - from);
+		return;
+	}
 	for (uint32_t i = from; i < to; i++, e += ti->elem_size)
 		for (uint32_t k = 0; k < np; k++)
 			shade(rt, gc, p, __atomic_load_n((void **)(e + offs[k]), __ATOMIC_RELAXED));
