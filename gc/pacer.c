@@ -1,7 +1,8 @@
 /*
  * pacer.c — when to start a cycle and how hard allocation must assist;
- * Go 1.19's pacer (mgcpacer.go) for one mutator: utilization is over all
- * Ps, idle marking counts toward the work done but not toward u (endCycle),
+ * Go 1.19's pacer (mgcpacer.go) for one mutator: the utilization u of a
+ * cycle is the background goal plus the assists' share of all Ps' time,
+ * idle marking counts toward the work done but not toward u (endCycle),
  * and the workers' scan work counts toward the assist ratio.
  *
  * Goal (GOGC):  goal = marked + (marked + stacks + globals) × GOGC/100,
@@ -89,10 +90,12 @@ void gc_pacer_end_cycle(mg_runtime *rt)
 	gc_cycle *c = &gc->cur;
 	uint64_t wall = c->t_markterm > c->t_mark ? c->t_markterm - c->t_mark : 0;
 	if (wall && c->scan_work && !c->forced && !rt->cfg.stoptheworld) {
-		/* Utilization of the Ps (Go 1.19's endCycle): idle marking adds
-		 * to the work done per unit of allocation, not to u. */
+		/* Utilization of the Ps as Go 1.19's endCycle has it: the
+		 * background goal (0.25, whatever the workers got) plus the
+		 * assists' share; idle marking adds to the work done per unit
+		 * of allocation, not to u. */
 		double cap = (double)wall * (double)(c->procs ? c->procs : 1);
-		double u = (double)(c->cpu_assist + c->cpu_background + c->cpu_dedicated + c->cpu_fractional) / cap;
+		double u = GC_BG_UTILIZATION + (double)c->cpu_assist / cap;
 		double idle = (double)c->cpu_idle / cap;
 		if (u > 0.95)
 			u = 0.95;

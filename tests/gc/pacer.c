@@ -95,6 +95,39 @@ Test(pacer, runway_from_history)
 	pace(8 * MiB, 64 * KiB, 64 * KiB, 4 * MiB, 100, NOLIMIT, 0.05, 16908288, 16259482);
 }
 
+/* consMark as Go 1.19's endCycle measures it: u is the background goal
+ * (0.25) plus the assists' share of the Ps' time, whatever the workers
+ * got; idle marking adds to the work, not to u:
+ *   cm = (heapLive − triggered) · (u + idle) / (scanWork · (1 − u)).
+ * A cycle of 10 ms at 2 Ps (20 ms of P time): assists 2 ms (u = 0.35),
+ * dedicated 1 ms (not in u), idle 4 ms (0.2); 3 MiB allocated during
+ * mark over 6 MiB of scan work: cm = 0.5 · 0.55 / 0.65 = 0.4230769... */
+Test(pacer, cons_mark_is_go_1_19s)
+{
+	mg_runtime *rt = mgt_open(NULL);
+	gc_state *gc = rt->gc;
+	gc_cycle saved = gc->cur;
+	gc->pacer.ncons = 0;
+	gc->cur.forced = false;
+	gc->cur.procs = 2;
+	gc->cur.t_mark = 1000;
+	gc->cur.t_markterm = 1000 + 10000000;
+	gc->cur.cpu_assist = 2000000;
+	gc->cur.cpu_background = 0;
+	gc->cur.cpu_dedicated = 1000000;
+	gc->cur.cpu_fractional = 0;
+	gc->cur.cpu_idle = 4000000;
+	gc->cur.alloc_during_mark = 3 * MiB;
+	gc->cur.scan_work = 6 * MiB;
+	gc_pacer_end_cycle(rt);
+	cr_assert_eq(gc->pacer.ncons, 1);
+	double want = 0.5 * 0.55 / 0.65;
+	cr_assert_float_eq(gc->pacer.cons_mark[0], want, 1e-12, "cons_mark %.9f, want %.9f", gc->pacer.cons_mark[0],
+	                   want);
+	gc->cur = saved;
+	mgt_close(rt);
+}
+
 Test(pacer, gogc_off)
 {
 	pace(0, 0, 0, 0, MG_GOGC_OFF, NOLIMIT, NOHIST, UINT64_MAX, UINT64_MAX);

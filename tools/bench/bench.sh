@@ -75,7 +75,10 @@
 #   stopped-world mark rate  mapgc with gcstoptheworld=1 at 1 P and at P:
 #                      Σ H2 / Σ (A+B+C), MB marked per second of a cycle in
 #                      which every P marks and nothing else runs — the same
-#                      heap at both, so the ratio is the parallel speedup
+#                      heap at both, so the ratio is the parallel speedup;
+#                      and the same for the reference Go program with
+#                      GODEBUG=gcstoptheworld=1 at GOMAXPROCS=1 and P, as
+#                      the measure of what the machine allows
 set -euo pipefail
 export MAPGC_PROCS=${MAPGC_PROCS:-1}
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -193,7 +196,9 @@ time_fields() { awk 'END {printf "%d %f\n", $1, $2 + $3}' "$1"; }
 # and writes "metric value" lines to SIDE.I.metrics.  Sides: mapgc (at
 # $procs Ps), mapgc1 (one P), boehm ($procs markers), go (the reference
 # program at GOMAXPROCS=$procs), stw1 and stwP (mapgc with gcstoptheworld=1
-# at one and $procs Ps: the mark rate of the same heap).
+# at one and $procs Ps: the mark rate of the same heap), gostw1 and gostwP
+# (the reference with GODEBUG=gcstoptheworld=1 at GOMAXPROCS=1 and $procs:
+# what the same machine gives Go's parallel mark).
 gcstress_run() {
   local side=$1 i=$2 live=$3 ops=$4
   local base=$out/gcstress/$side.$i
@@ -206,6 +211,8 @@ gcstress_run() {
     stwP) cmd=(env MAPGC_DEBUG=gctrace=1,gcstoptheworld=1 "${stress[@]}" --procs "$procs" --trace-file "$base.err") ;;
     boehm) cmd=(env GC_MARKERS="$procs" "${stress[@]}" --backend boehm --procs "$procs") ;;
     go) cmd=(env GOMAXPROCS="$procs" GOGC=100 GODEBUG=gctrace=1 "$out/go-gcstress-ref" -n "$live" -ops "$ops" -seed 1) ;;
+    gostw1) cmd=(env GOMAXPROCS=1 GOGC=100 GODEBUG=gctrace=1,gcstoptheworld=1 "$out/go-gcstress-ref" -n "$live" -ops "$ops" -seed 1) ;;
+    gostwP) cmd=(env GOMAXPROCS="$procs" GOGC=100 GODEBUG=gctrace=1,gcstoptheworld=1 "$out/go-gcstress-ref" -n "$live" -ops "$ops" -seed 1) ;;
   esac
   if ! env -u MAPGC_DEBUG -u MAPGC_GOGC -u MAPGC_MEMLIMIT -u MAPGC_PROCS -u GOGC -u GOMEMLIMIT -u GODEBUG \
       -u GOMAXPROCS -u GC_MARKERS /usr/bin/time -f '%M %U %S' -o "$base.time" "${cmd[@]}" > "$base.out" 2> "$base.stderr"; then
@@ -214,7 +221,7 @@ gcstress_run() {
     exit 1
   fi
   [[ $side == mapgc* || $side == stw* ]] || cp "$base.stderr" "$base.err"
-  if [[ $side != go ]]; then
+  if [[ $side != go* ]]; then
     local sum
     sum=$(sed -n -E 's/^result ptr-values .*checksum=([0-9a-f]{16})$/\1/p' "$base.out")
     [[ -n $sum ]] || { echo "bench: $side run $i printed no result line" >&2; cat "$base.stderr" >&2; exit 1; }
@@ -226,7 +233,7 @@ gcstress_run() {
   local tn th2 tmark tall tstw tclock
   read -r tn th2 tmark tall tstw tclock < <(gctrace_sums "$base.err")
   slice=- slice_cpu=- mshare=- stwrate=- rate=-
-  if [[ $side == go ]]; then
+  if [[ $side == go* ]]; then
     # The reference's own figures: total_wall_ms (setup + ops), num_gc,
     # pause_total_ms; the largest STW phase from its gctrace (A or C).
     wall=$(sed -n -E 's/.* total_wall_ms=([0-9.]+).*/\1/p' "$base.out")
@@ -256,7 +263,7 @@ gcstress_run() {
   fi
   [[ $side == boehm ]] || rate=$(awk -v h="$th2" -v m="$tmark" 'BEGIN {print (m > 0 ? h / (m / 1000) : 0)}')
   # A stopped-world cycle's whole A+B+C is the mark of the heap by every P.
-  [[ $side != stw* ]] || stwrate=$(awk -v h="$th2" -v c="$tclock" 'BEGIN {print (c > 0 ? h / (c / 1000) : 0)}')
+  [[ $side != stw* && $side != gostw* ]] || stwrate=$(awk -v h="$th2" -v c="$tclock" 'BEGIN {print (c > 0 ? h / (c / 1000) : 0)}')
   {
     echo "wall_s $(awk -v w="$wall" 'BEGIN {print w / 1e9}')"
     echo "ns_per_op $(awk -v w="$wall" -v o="$ops" 'BEGIN {print w / o}')"
@@ -299,11 +306,19 @@ bench_gcstress() {
   rm -rf "$out/gcstress"
   mkdir -p "$out/gcstress"
 
-  local -a sides=(mapgc mapgc1 boehm go stw1 stwP)
+  local -a sides=(mapgc mapgc1 boehm go stw1 stwP gostw1 gostwP)
   local i side
   echo "load before: $(load); nproc $(nproc)"
+  # Each round runs the sides in its own order (a fixed shuffle per round):
+  # a program that follows another reuses the huge pages that one just
+  # freed, which on these VMs are warm (free page reporting makes pages
+  # idle for seconds cold on the host: gc/heap.c, Huge pages), so no side
+  # may always follow the same one.  Each run's user and system time is in
+  # SIDE.I.time.
+  local -a order
   for ((i = 1; i <= runs; i++)); do
-    for side in "${sides[@]}"; do
+    mapfile -t order < <(printf '%s\n' "${sides[@]}" | awk -v s="$i" 'BEGIN {srand(s)} {print rand() "\t" $0}' | sort -g | cut -f2)
+    for side in "${order[@]}"; do
       echo "run $i/$runs: $side" >&2
       gcstress_run "$side" "$i" "$live" "$ops"
     done
@@ -347,6 +362,12 @@ bench_gcstress() {
     "$(fmt "$r1")" "$procs" "$(fmt "$rp")" "$(ratio "$rp" "$r1")"
   echo "stw_mark_rate_1p,$r1" >> "$csv"
   echo "stw_mark_rate_${procs}p,$rp" >> "$csv"
+  local g1 gp
+  g1=$(med gostw1); gp=$(med gostwP)
+  printf 'the same for Go (GODEBUG=gcstoptheworld=1, GOMAXPROCS=1 and %s): 1 P %s, %s Ps %s, ratio %s\n' \
+    "$procs" "$(fmt "$g1")" "$procs" "$(fmt "$gp")" "$(ratio "$gp" "$g1")"
+  echo "go_stw_mark_rate_1p,$g1" >> "$csv"
+  echo "go_stw_mark_rate_${procs}p,$gp" >> "$csv"
   echo "load after: $(load)"
   # The targets (issue 14, at 2 Ps; issue 13's against Boehm).
   target() { # NAME VALUE OP BOUND
