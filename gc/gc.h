@@ -365,6 +365,7 @@ typedef struct gc_state {
 	bool shutdown;                  /* workers exit */
 	int64_t bg_credit;              /* atomic: scan work of workers not yet taken by assists */
 	uint64_t worker_scan_work;      /* atomic: the workers' scan work this cycle, for the pacer */
+	uint64_t worker_hook_work;      /* chunk-hook work done on worker Ps, all cycles (tests) */
 	double frac_goal;               /* Go's fractionalUtilizationGoal of this cycle */
 	gc_pacer pacer;
 	gc_cycle cur;                   /* cycle in progress */
@@ -533,6 +534,12 @@ static inline bool gc_wget(mg_runtime *rt, gc_p *p, gc_work *out)
 }
 
 /* ---- workers.c: mark worker threads and the end of mark ----------------- */
+
+/* The P whose marking runs on this thread: a worker's own, 0 on the
+ * mutator's (a chunk hook of a tagged item may run on any P, and gathers
+ * its figures per P: work.c, HOOKED TYPES). */
+extern _Thread_local uint32_t gc_tls_pid;
+static inline uint32_t gc_current_pid(void) { return gc_tls_pid; }
 
 void gc_workers_init(mg_runtime *rt);         /* at mg_open: a thread per P > 0 */
 void gc_workers_destroy(mg_runtime *rt);      /* at mg_close: joined */

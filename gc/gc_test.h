@@ -42,6 +42,8 @@ void gc_test_wb_flush(mg_runtime *rt);
 bool gc_test_queued_hook_only(mg_runtime *rt, const void *obj);
 /* This cycle's scan work and chunk-hook work so far, over every P. */
 void gc_test_scan_work(mg_runtime *rt, uint64_t *scan, uint64_t *hook);
+/* Chunk-hook work the mark workers did, summed over every cycle so far. */
+uint64_t gc_test_worker_hook_work(mg_runtime *rt);
 /* Removes protocol steps, process-wide (GC_HOOK_* in gc/gc.h), so that a
  * test can prove a checker catches their absence; 0 restores them. */
 void gc_test_set_hooks(unsigned mask);

@@ -230,13 +230,14 @@ __attribute__((noinline)) static uint64_t scan_hooked(mg_runtime *rt, gc_state *
 
 /* Does one work item, splitting big arrays; returns the bytes scanned and
  * adds its chunk hook's work, if its type has one, to *hooked.  On a
- * worker's P, an item of a hooked type is handed over to P 0 (work.c). */
+ * worker's P, an item of a type with a scanned hook, or an untagged one of
+ * a type with a chunk hook, is handed over to P 0 (work.c). */
 static uint64_t scan_work_item(mg_runtime *rt, gc_p *p, gc_work w, uint64_t *hooked)
 {
 	gc_state *gc = gc_of(rt);
 	uint64_t h = *gc_hdr_of(w.obj);
 	const rt_typeinfo *ti = rt_type_byid(rt, gc_hdr_type(h));
-	if (RT_UNLIKELY(p->id != 0) && RT_UNLIKELY(ti->t->scanned != NULL || ti->chunk != NULL)) {
+	if (RT_UNLIKELY(p->id != 0) && RT_UNLIKELY(ti->t->scanned != NULL || (ti->chunk != NULL && w.tag == 0))) {
 		gc_whand_over(rt, w);
 		return 0;
 	}

@@ -134,6 +134,11 @@ void gc_test_scan_work(mg_runtime *rt, uint64_t *scan, uint64_t *hook)
 	}
 }
 
+uint64_t gc_test_worker_hook_work(mg_runtime *rt)
+{
+	return gc_of(rt)->worker_hook_work;
+}
+
 int gc_test_heap_check(mg_runtime *rt, FILE *report)
 {
 	/* The workers stop for it, as for the check after each slice. */

@@ -11,12 +11,18 @@
  * woken when a buffer is published (gc_wput_slow, gc_wdispose,
  * gc_wbalance).
  *
- * HOOKED TYPES.  A type with a scanned hook (maps, iterators) or a chunk
- * hook (maptrace's bucket arrays) is scanned by P 0 only, the mutator's
- * own P: the hooks read the map's header and cells, which the mutator
- * writes, and on its own thread they read them as of one moment with no
- * race.  A worker that pops such an item hands it over (gc_whand_over) to
- * a list that P 0 takes in its next slice or end-of-mark check.
+ * HOOKED TYPES.  A type with a scanned hook (maps, iterators) is scanned
+ * by P 0 only, the mutator's own P: the hooks read the map's header, which
+ * the mutator writes, and on its own thread they read it as of one moment
+ * with no race; so is an untagged item of a type with a chunk hook
+ * (maptrace's bucket arrays met before their map: the layer's table of
+ * such arrays is P 0's).  A tagged chunk item (the array's role, given by
+ * its holder's hook) may be done by any P: the chunk hook reads only the
+ * array's tophash words and overflow links, which the map writes with
+ * atomic stores, and gathers its figures per P (gc_current_pid), merged at
+ * the cycle's end.  A worker that pops an item P 0 must do hands it over
+ * (gc_whand_over) to a list that P 0 takes in its next slice or end-of-mark
+ * check.
  *
  * With MAPGC_PROCS=1 there is no worker: P 0's buffers only move to and
  * from the lists when both are full or empty, and mark work is done in

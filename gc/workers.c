@@ -94,12 +94,15 @@ static bool may_mark(const gc_state *gc)
 	return gc->workers_on && !gc->stop_workers && !gc->shutdown;
 }
 
+_Thread_local uint32_t gc_tls_pid;
+
 static void *worker_main(void *arg)
 {
 	gc_p *p = arg;
 	mg_runtime *rt = p->rt;
 	gc_state *gc = gc_of(rt);
 	rt_collector_thread = true;
+	gc_tls_pid = p->id;
 	pthread_mutex_lock(&gc->wlock);
 	while (!gc->shutdown) {
 		if (!may_mark(gc)) {
@@ -296,6 +299,7 @@ void gc_workers_merge(mg_runtime *rt)
 			continue; /* P 0's scan work and times go to gc->cur as they happen */
 		c->scan_work += p->scan_work;
 		c->hook_work += p->hook_work;
+		gc->worker_hook_work += p->hook_work;
 		c->cpu_dedicated += p->cpu_dedicated;
 		c->cpu_fractional += p->cpu_fractional;
 		c->cpu_idle += p->cpu_idle;

@@ -95,14 +95,18 @@ static void map_unpin(mg_runtime *rt, map_pin *p)
 static inline void set_overflow(mg_runtime *rt, const mg_maptype *t, void *b, void *ovf)
 {
 	if (t->noscan)
-		/* A plain store: no worker reads a noscan bucket
-		 * (inv.ptrword-atomic, gc.h). */
-		*map_overflow_slot(t, b) = ovf;
-	else
+		/* The marker reads no noscan bucket, but maptrace's walk may
+		 * (map.h, TOPHASH AND OVERFLOW WORDS): a release store. */
+		__atomic_store_n(map_overflow_slot(t, b), ovf, __ATOMIC_RELEASE);
+	else {
 		/* wb.same-edge or wb.fresh at every caller: the end marker is the
 		 * array itself; a new overflow bucket is fresh, or preallocated in
-		 * b's own array. */
-		gc_store(rt, map_overflow_slot(t, b), ovf);
+		 * b's own array.  gc_store's barrier, then a release store. */
+		void **slot = map_overflow_slot(t, b);
+		if (RT_UNLIKELY(rt->gc->wb_on))
+			gc_wb_slow(rt, slot, ovf);
+		__atomic_store_n(slot, ovf, __ATOMIC_RELEASE);
+	}
 }
 
 /* Copies one key or elem value of type ti into place, through the barrier:
@@ -199,8 +203,10 @@ static void *make_bucket_array(mg_runtime *rt, const mg_maptype *t, uint8_t B, v
 		if (!t->noscan)
 			gc_bulk_barrier(rt, t->bucket_ti, arr, NULL, n);
 		/* The map's array, which workers may be scanning
-		 * (inv.ptrword-atomic, gc.h). */
-		gc_typed_zero(rt->gc, t->bucket_ti, arr, n);
+		 * (inv.ptrword-atomic, gc.h), or, noscan, walking for maptrace
+		 * (TOPHASH AND OVERFLOW WORDS, map.h): word by word while they
+		 * may (a bucket's size is a multiple of 8). */
+		gc_bulk_zero(rt->gc, true, arr, n * t->bucketsize);
 	}
 	*next_ovf = NULL;
 	if (n != base) {
@@ -452,7 +458,7 @@ __attribute__((always_inline)) static inline void evacuate_k(mg_runtime *rt, mg_
 			for (unsigned i = 0; i < MAP_BUCKET_CNT; i++) {
 				uint8_t top = th[i];
 				if (map_is_empty(top)) {
-					th[i] = MAP_EVACUATED_EMPTY;
+					map_set_tophash(b, i, MAP_EVACUATED_EMPTY);
 					continue;
 				}
 				if (top < MAP_MIN_TOPHASH)
@@ -462,14 +468,14 @@ __attribute__((always_inline)) static inline void evacuate_k(mg_runtime *rt, mg_
 					uint64_t hash = map_hash_h(h, map_key_of_k(t, b, i, kind), kind);
 					useY = (hash & newbit) != 0;
 				}
-				th[i] = (uint8_t)(MAP_EVACUATED_X + useY);
+				map_set_tophash(b, i, (uint8_t)(MAP_EVACUATED_X + useY));
 				if (xy[useY].i == MAP_BUCKET_CNT) {
 					xy[useY].b = new_overflow(rt, h, xy[useY].b);
 					xy[useY].i = 0;
 				}
 				void *dst = xy[useY].b;
 				unsigned di = xy[useY].i;
-				map_tophashes(dst)[di] = top;
+				map_set_tophash(dst, di, top);
 				if (RT_UNLIKELY(no_barrier)) {
 					cell_move_unbarriered(rt, t->key_ti, t->indirect_key, map_cell_key(t, dst, di),
 					                      map_cell_key(t, b, i));
@@ -772,7 +778,7 @@ notfound:
 		gc_store(rt, edst, emem);
 	}
 	key_set_k(rt, t, kdst, key, kind);
-	map_tophashes(insertb)[inserti] = top;
+	map_set_tophash(insertb, inserti, top);
 	h->count++;
 	elemp = map_elem_of(t, insertb, inserti);
 done:
@@ -847,7 +853,7 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 				gc_store(rt, ec, NULL);
 			else
 				value_clear(rt, t->elem_ti, ec);
-			th[i] = MAP_EMPTY_ONE;
+			map_set_tophash(b, i, MAP_EMPTY_ONE);
 			/* If the cell is the last filled one, turn this and the empty
 			 * cells before it into emptyRest, walking backwards through the
 			 * chain (inv.empty-rest). */
@@ -859,7 +865,7 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 				goto notlast;
 			}
 			for (;;) {
-				map_tophashes(b)[i] = MAP_EMPTY_REST;
+				map_set_tophash(b, i, MAP_EMPTY_REST);
 				if (i == 0) {
 					if (b == borig)
 						break;
@@ -937,7 +943,7 @@ static void mark_buckets_empty(const mg_maptype *t, void *arr, uint64_t mask)
 {
 	for (uint64_t i = 0; i <= mask; i++)
 		for (void *b = map_bucket_at(t, arr, i); b; b = map_overflow(t, b))
-			memset(map_tophashes(b), MAP_EMPTY_REST, MAP_BUCKET_CNT);
+			map_clear_tophash(b);
 }
 
 void mg_map_clear(mg_runtime *rt, mg_hmap *h)

@@ -380,11 +380,31 @@ static inline uint64_t map_iter_cells(uint64_t w)
 	return filled & ~map_match_bytes(w, MAP_EVACUATED_EMPTY);
 }
 
+/* TOPHASH AND OVERFLOW WORDS MARK WORKERS READ.  With maptrace on, a
+ * bucket array's chunk hook (trace.c) may run on a mark worker while the
+ * map changes (gc/work.c, HOOKED TYPES): it reads each bucket's tophash
+ * word and follows its overflow links.  So the map writes tophash bytes
+ * with relaxed atomic stores (map_set_tophash, map_clear_tophash), and an
+ * overflow link with a release store that the walk reads with an acquire
+ * load (set_overflow in map.c, map_overflow): the walker then sees the
+ * new overflow bucket as its allocation left it.  On x86-64 each is the
+ * plain move; what the race leaves the walk is defined in trace.c. */
+typedef uint64_t map_word __attribute__((may_alias));
+
 static inline uint64_t map_tophash_word(const void *b)
 {
-	uint64_t w;
-	memcpy(&w, b, 8);
-	return w;
+	return __atomic_load_n((const map_word *)b, __ATOMIC_RELAXED);
+}
+
+static inline void map_set_tophash(void *b, unsigned i, uint8_t top)
+{
+	__atomic_store_n((uint8_t *)b + i, top, __ATOMIC_RELAXED);
+}
+
+/* All eight cells emptyRest (0). */
+static inline void map_clear_tophash(void *b)
+{
+	__atomic_store_n((map_word *)b, 0, __ATOMIC_RELAXED);
 }
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "tophash words assume cell i in byte i");
@@ -422,7 +442,10 @@ static inline void **map_overflow_slot(const mg_maptype *t, void *b)
 {
 	return (void **)((char *)b + t->overflow_off);
 }
-static inline void *map_overflow(const mg_maptype *t, void *b) { return *map_overflow_slot(t, b); }
+static inline void *map_overflow(const mg_maptype *t, void *b)
+{
+	return __atomic_load_n(map_overflow_slot(t, b), __ATOMIC_ACQUIRE);
+}
 
 /* Asks for every cache line of bucket b after the first (the tophash's,
  * which the caller is about to read), for writing when `write`.  Only for
@@ -490,7 +513,7 @@ static inline uint64_t map_oldbucket_mask(const mg_hmap *h) { return map_noldbuc
 
 static inline bool map_evacuated(void *b)
 {
-	uint8_t h = map_tophashes(b)[0];
+	uint8_t h = __atomic_load_n(map_tophashes(b), __ATOMIC_RELAXED);
 	return h > MAP_EMPTY_ONE && h < MAP_MIN_TOPHASH;
 }
 

@@ -163,14 +163,26 @@ typedef struct map_entry_slot {
 #define TAG_ROLE_MASK 7u
 _Static_assert(MAP_TRACE_NROLES <= TAG_ROLE_MASK + 1, "roles fit the tag's role bits");
 
+/* What chunk walks add to the line, gathered per P (a tagged chunk may be
+ * walked on any P: gc/work.c, HOOKED TYPES) and summed when marking is
+ * done, the workers stopped (merge_accs). */
+typedef struct map_trace_acc {
+	/* The cells: in buckets met, and by state below minTopHash, partly
+	 * still in SWAR lanes (tophash_of sums them); full cells are the rest.
+	 * Each P's on its own cache lines. */
+	_Alignas(GC_CACHE_LINE) uint64_t met;
+	uint64_t cells[MAP_MIN_TOPHASH];
+	cell_lanes lanes;
+	uint64_t evac, vn, vo, iter_only_bytes;
+	map_trace_walks walks;
+} map_trace_acc;
+
 typedef struct map_trace {
 	uint64_t maps, growing, same_size, iters;
-	uint64_t bn, bo, evac, vn, vo;
-	/* The cells: in buckets met, and by state below minTopHash, partly
-	 * still in SWAR lanes (tophash_of sums them); full cells are the rest. */
-	uint64_t met, cells[MAP_MIN_TOPHASH];
-	cell_lanes lanes;
-	uint64_t iter_only, iter_only_bytes;
+	uint64_t bn, bo, iter_only;
+	map_trace_acc a;     /* P 0's, and at the cycle's end everyone's */
+	map_trace_acc *accs; /* the other Ps', by P (accs[0] unused); naccs of them */
+	uint32_t naccs;
 	map_entry *ent;      /* this cycle's entries */
 	size_t nent, capent;
 	map_entry_slot *slot;
@@ -187,6 +199,7 @@ static void trace_destroy(mg_runtime *rt, void *data)
 	map_trace *s = data;
 	free(s->ent);
 	free(s->slot);
+	free(s->accs);
 	free(s);
 }
 
@@ -194,9 +207,10 @@ static map_trace *trace_of(mg_runtime *rt)
 {
 	map_trace *s = rt_ext_get(rt, &trace_key);
 	if (!s) {
-		s = calloc(1, sizeof *s);
+		s = aligned_alloc(GC_CACHE_LINE, sizeof *s); /* map_trace_acc is line-aligned */
 		if (!s)
 			rt_out_of_memory(rt, sizeof *s);
+		memset(s, 0, sizeof *s);
 		s->epoch = 1;
 		rt_ext_put(rt, &trace_key, s, trace_destroy);
 	}
@@ -432,7 +446,7 @@ static void counts_add(map_counts *to, const map_counts *c)
 
 /* Into the line's figures, for an array counted in `role` (its cells, if
  * the walk did not put them in the line's lanes directly). */
-static void totals_add(mg_runtime *rt, map_trace *s, unsigned role, const map_counts *c, uint32_t bucketsize)
+static void totals_add(mg_runtime *rt, map_trace_acc *s, unsigned role, const map_counts *c, uint32_t bucketsize)
 {
 	for (int st = 0; st < MAP_MIN_TOPHASH; st++)
 		s->cells[st] += c->cells[st];
@@ -479,6 +493,10 @@ uint64_t map_trace_chunk(mg_runtime *rt, void *arr, uint32_t len, uint32_t from,
 	bool cold = (tag & GC_TAG_HOOK_ONLY) != 0;
 	unsigned role = tag & TAG_ROLE_MASK;
 	map_entry *pending = NULL;
+	/* A tagged chunk may be walked on any P, into that P's figures; an
+	 * untagged one only on P 0, which owns the entries (gc/work.c). */
+	uint32_t pid = gc_current_pid();
+	map_trace_acc *acc = pid == 0 ? &s->a : &s->accs[pid];
 	if (role == 0) { /* the marker's own item: no holder's hook has seen the array (1b) */
 		map_entry *e = entry_get(rt, s, arr);
 		if (e->state == ENT_CLAIMED)
@@ -503,15 +521,15 @@ uint64_t map_trace_chunk(mg_runtime *rt, void *arr, uint32_t len, uint32_t from,
 	} else {
 		/* The cells go straight to the line's lanes: summing lanes was
 		 * most of the cost of a call on a small array. */
-		walk_chunk(t, arr, len, from, end, cold, old, &s->lanes, s->cells, &c);
+		walk_chunk(t, arr, len, from, end, cold, old, &acc->lanes, acc->cells, &c);
 	}
 	if (from == 0)
 		c.own_bytes = (uint64_t)len * t->bucketsize; /* preallocated buckets included */
 	if (pending)
 		counts_add(&pending->counts, &c);
 	else
-		totals_add(rt, s, role, &c, t->bucketsize);
-	note_walk(&s->walks, role, cold, &c);
+		totals_add(rt, acc, role, &c, t->bucketsize);
+	note_walk(&acc->walks, role, cold, &c);
 	/* The budget's charge: every bucket read for a hook-only item; after a
 	 * scan, the chains (elsewhere in memory) and the tophash words (in
 	 * the cache: the chunk was just scanned). */
@@ -533,7 +551,7 @@ static void count_array(mg_runtime *rt, map_trace *s, const mg_maptype *t, void 
 		if (e->state == ENT_PENDING) { /* 1b */
 			e->state = ENT_RESOLVED;
 			e->role = (uint8_t)role;
-			totals_add(rt, s, role, &e->counts, t->bucketsize);
+			totals_add(rt, &s->a, role, &e->counts, t->bucketsize);
 			return;
 		}
 		if (e->state == ENT_NONE)
@@ -598,7 +616,7 @@ void map_iter_scanned(mg_runtime *rt, const void *obj, size_t len, void *ud)
 
 /* The six tophash figures: full, emptyOne, emptyRest, evacX, evacY,
  * evacEmpty. */
-static void tophash_of(map_trace *s, uint64_t out[6])
+static void tophash_of(map_trace_acc *s, uint64_t out[6])
 {
 	lanes_sum(&s->lanes, s->cells);
 	uint64_t notfull = 0;
@@ -616,7 +634,7 @@ static void print_line(mg_runtime *rt, map_trace *s, uint32_t cycle)
 {
 	gc_state *gc = gc_of(rt);
 	uint64_t th[6];
-	tophash_of(s, th);
+	tophash_of(&s->a, th);
 	uint64_t since = gc->last.t_start - rt->start_ns;
 	rt_trace_line(rt,
 	              "map %u @%" PRIu64 ".%03" PRIu64 "s: %" PRIu64 " maps, %" PRIu64 " growing (%" PRIu64
@@ -625,16 +643,19 @@ static void print_line(mg_runtime *rt, map_trace *s, uint32_t cycle)
 	              " iter-only arrays %" PRIu64 " KB, tophash %" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64
 	              "/%" PRIu64 "/%" PRIu64 " full/emptyOne/emptyRest/evacX/evacY/evacEmpty\n",
 	              cycle, since / 1000000000, since / 1000000 % 1000, s->maps, s->growing, s->same_size,
-	              s->iters, s->bn, s->bo, s->evac, s->bo, s->vn, s->vo, s->iter_only, s->iter_only_bytes >> 10,
+	              s->iters, s->bn, s->bo, s->a.evac, s->bo, s->a.vn, s->a.vo, s->iter_only, s->a.iter_only_bytes >> 10,
 	              th[0], th[1], th[2], th[3], th[4], th[5]);
 }
 
-/* Mark start, world stopped: O(1). */
-static void reset(map_trace *s)
+/* Mark start, world stopped, before the workers start: O(1) but for the
+ * Ps' figures (allocated here, so that the workers find them). */
+static void reset(mg_runtime *rt, map_trace *s)
 {
 	map_entry *ent = s->ent;
 	map_entry_slot *slot = s->slot;
 	size_t capent = s->capent, slot_cap = s->slot_cap;
+	map_trace_acc *accs = s->accs;
+	uint32_t naccs = s->naccs, nproc = gc_of(rt)->nproc;
 	uint64_t epoch = s->epoch + 1;
 	memset(s, 0, sizeof *s);
 	s->ent = ent;
@@ -642,6 +663,49 @@ static void reset(map_trace *s)
 	s->slot = slot;
 	s->slot_cap = slot_cap;
 	s->epoch = epoch;
+	if (naccs < nproc) {
+		free(accs);
+		accs = aligned_alloc(GC_CACHE_LINE, nproc * sizeof *accs);
+		if (!accs)
+			rt_out_of_memory(rt, nproc * sizeof *accs);
+		naccs = nproc;
+	}
+	memset(accs, 0, naccs * sizeof *accs);
+	s->accs = accs;
+	s->naccs = naccs;
+}
+
+static void walks_add(map_trace_walks *to, const map_trace_walks *w)
+{
+	to->calls += w->calls;
+	to->cold += w->cold;
+	if (w->max_main > to->max_main)
+		to->max_main = w->max_main;
+	if (w->max_all > to->max_all)
+		to->max_all = w->max_all;
+	for (int r = 0; r < MAP_TRACE_NROLES; r++) {
+		to->buckets[r] += w->buckets[r];
+		to->counted[r] += w->counted[r];
+	}
+}
+
+/* Marking done, the workers stopped (before the gc line, whose trace hook
+ * may read the figures): the other Ps' figures into P 0's. */
+static void merge_accs(map_trace *s)
+{
+	for (uint32_t i = 1; i < s->naccs; i++) {
+		map_trace_acc *o = &s->accs[i];
+		lanes_sum(&o->lanes, o->cells);
+		for (int st = 0; st < MAP_MIN_TOPHASH; st++)
+			s->a.cells[st] += o->cells[st];
+		s->a.met += o->met;
+		s->a.evac += o->evac;
+		s->a.vn += o->vn;
+		s->a.vo += o->vo;
+		s->a.iter_only_bytes += o->iter_only_bytes;
+		walks_add(&s->a.walks, &o->walks);
+		memset(o, 0, sizeof *o);
+	}
 }
 
 static void on_cycle(mg_runtime *rt, rt_cycle_event ev, uint32_t cycle, void *ud)
@@ -651,7 +715,9 @@ static void on_cycle(mg_runtime *rt, rt_cycle_event ev, uint32_t cycle, void *ud
 		return;
 	map_trace *s = trace_of(rt);
 	if (ev == RT_CYCLE_MARK_START)
-		reset(s);
+		reset(rt, s);
+	else if (ev == RT_CYCLE_MARK_DONE)
+		merge_accs(s);
 	else if (ev == RT_CYCLE_END)
 		print_line(rt, s, cycle);
 }
@@ -673,16 +739,16 @@ void map_trace_last(mg_runtime *rt, uint64_t out[16])
 {
 	map_trace *s = trace_of(rt);
 	uint64_t th[6];
-	tophash_of(s, th);
-	uint64_t v[16] = {s->maps, s->growing, s->same_size, s->iters, s->bn, s->bo, s->evac, s->vn, s->vo,
-	                  s->iter_only, s->iter_only_bytes, th[0], th[1], th[2], th[3] + th[4], th[5]};
+	tophash_of(&s->a, th);
+	uint64_t v[16] = {s->maps, s->growing, s->same_size, s->iters, s->bn, s->bo, s->a.evac, s->a.vn, s->a.vo,
+	                  s->iter_only, s->a.iter_only_bytes, th[0], th[1], th[2], th[3] + th[4], th[5]};
 	memcpy(out, v, sizeof v);
 }
 
 void map_trace_test_walks(mg_runtime *rt, map_trace_walks *out, bool reset_after)
 {
 	map_trace *s = trace_of(rt);
-	*out = s->walks;
+	*out = s->a.walks;
 	if (reset_after)
-		memset(&s->walks, 0, sizeof s->walks);
+		memset(&s->a.walks, 0, sizeof s->a.walks);
 }

@@ -531,3 +531,38 @@ Test(maptrace_incremental, identity_checker_fires)
 	cr_assert_not_null(mgt_figs_check(v, &twice, why, sizeof why));
 	fx_close(&f);
 }
+
+/* With mark workers, the tagged chunks of a map's arrays are walked on
+ * whichever P pops them, into that P's figures, merged when marking ends:
+ * the line is exact whoever walked, and the workers did walk some (a cycle
+ * hands out a 2^14-bucket array's 72 chunks; one run in 50 cycles would
+ * have to leave every one to P 0). */
+Test(maptrace_incremental, workers_walk_tagged_chunks_exactly)
+{
+	mg_config cfg;
+	mgt_config(&cfg);
+	cfg.maptrace = 1;
+	cfg.heapcheck = 0;
+	cfg.gogc = MG_GOGC_OFF;
+	cfg.procs = 2;
+	cfg.seed = 0x68;
+	cfg.seed_set = true;
+	fx f;
+	f.rt = mgt_open(&cfg);
+	mg_scope_enter(f.rt, &f.s);
+	f.m = NULL;
+	mg_root(f.rt, &f.m, "m");
+	mg_hmap *m = f.m = mg_map_new(f.rt, i64_ptr(f.rt), 100000);
+	void *nil = NULL;
+	for (int64_t k = 0; k < 100000; k++)
+		mg_map_set(f.rt, m, &k, &nil);
+	cr_assert(m->B == 14 && !m->oldbuckets, "setup: B=%u", m->B);
+	mgt_figs w = {0};
+	mgt_figs_map(&w, m);
+	for (int i = 0; i < 50 && gc_test_worker_hook_work(f.rt) == 0; i++) {
+		mg_gc(f.rt);
+		mgt_figs_expect_last(f.rt, &w, "a map of 16384 buckets, walked by every P");
+	}
+	cr_assert_gt(gc_test_worker_hook_work(f.rt), 0, "no worker walked a chunk in 50 cycles");
+	fx_close(&f);
+}
