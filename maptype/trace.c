@@ -100,6 +100,15 @@
  * so every bucket a chain pointer names is allocated memory while marking
  * lasts, whatever the map did since its scan.
  *
+ * SEVERAL Ps.  The hmap and hiter hooks, and the chunks of an array met
+ * before its holder (1b: the entries are P 0's), run on P 0 only, the
+ * mutator's P.  A tagged chunk (1a, 1c) may be walked on a mark worker
+ * while the map changes: it reads only tophash words and overflow links,
+ * which the map writes atomically (map.h, TOPHASH AND OVERFLOW WORDS), so
+ * the walk sees each word as of some moment, exactly as a walk on P 0
+ * between two slices sees the map as of its moment; its figures go to the
+ * P's own map_trace_acc, summed into the line's when marking is done.
+ *
  * COST.  maptrace=0: the hooks are one test each; bucket types get no chunk
  * hook, so the marker's test of it is never taken.  maptrace=1: per map,
  * O(1) in its hook plus a tag search over the (at most three) items its
