@@ -12,8 +12,9 @@
  *    queues) is hooked chunk by chunk and not scanned, is not grey, and its
  *    hook work bounds the slice but is not scan work (inv.hook-not-scan).
  *
- * The hooks record what they were called with in a malloc'd log, checked
- * after the cycle against the array's length.
+ * The hooks record what they were called with in a log (a tagged chunk
+ * may be hooked on a worker's P), checked after the cycle against the
+ * array's length.
  */
 #include "tests/support/mgt.h"
 
@@ -22,6 +23,7 @@
 
 #include <criterion/criterion.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,13 +50,20 @@ static struct {
 	uint64_t charge;   /* what each call returns */
 } log_;
 
+/* A tagged item's chunk hook may run on any P's thread (gc/work.c, HOOKED
+ * TYPES): the log is appended under a lock. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static uint64_t record(mg_runtime *rt, void *arr, uint32_t len, uint32_t from, uint32_t to, uint32_t tag, void *ud)
 {
 	(void)rt;
 	(void)ud;
+	pthread_mutex_lock(&log_lock);
 	cr_assert_lt(log_.n, sizeof log_.v / sizeof log_.v[0]);
 	log_.v[log_.n++] = (call){arr, len, from, to, tag};
-	return log_.charge;
+	uint64_t charge = log_.charge;
+	pthread_mutex_unlock(&log_lock);
+	return charge;
 }
 
 /* The calls on arr cover [0, len) exactly once, in chunks of at most
