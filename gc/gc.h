@@ -488,9 +488,8 @@ void gc_wput_slow(mg_runtime *rt, gc_p *p, gc_work w);
 bool gc_wget_slow(mg_runtime *rt, gc_p *p, gc_work *out);
 /* Publishes everything p holds on the full list (Go's gcWork.dispose). */
 void gc_wdispose(mg_runtime *rt, gc_p *p);
-/* Gives waiting workers some of p's work when the full list is empty
- * (Go's gcWork.balance). */
-void gc_wbalance(mg_runtime *rt, gc_p *p);
+/* The body of gc_wbalance (below), out of line. */
+void gc_wbalance_slow(mg_runtime *rt, gc_p *p);
 /* Room for n pushes in p->b1 (a scanned hook's gc_tag_pushed looks there). */
 void gc_wreserve(mg_runtime *rt, gc_p *p, uint32_t n);
 /* An item of a hooked type, found by a worker, for P 0 to do. */
@@ -507,6 +506,16 @@ void gc_work_foreach(gc_state *gc, void (*fn)(gc_work *w, void *ud), void *ud);
  * first wherever this is asked (mark termination's re-check). */
 bool gc_work_none(gc_state *gc);
 static inline size_t gc_atomic_nfull(gc_state *gc) { return __atomic_load_n(&gc->nfull, __ATOMIC_RELAXED); }
+
+/* Gives waiting workers some of p's work when the full list is empty
+ * (Go's gcWork.balance).  Called before every item a P does, so the test
+ * of whether anyone waits is inline and the move out of line. */
+static inline void gc_wbalance(mg_runtime *rt, gc_p *p)
+{
+	gc_state *gc = rt->gc;
+	if (RT_UNLIKELY(__atomic_load_n(&gc->nwaiting, __ATOMIC_RELAXED) != 0) && gc_atomic_nfull(gc) == 0)
+		gc_wbalance_slow(rt, p);
+}
 
 static inline void gc_wput(mg_runtime *rt, gc_p *p, gc_work w)
 {

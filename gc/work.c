@@ -151,11 +151,9 @@ void gc_wdispose(mg_runtime *rt, gc_p *p)
 	}
 }
 
-void gc_wbalance(mg_runtime *rt, gc_p *p)
+void gc_wbalance_slow(mg_runtime *rt, gc_p *p)
 {
 	gc_state *gc = gc_of(rt);
-	if (__atomic_load_n(&gc->nwaiting, __ATOMIC_RELAXED) == 0 || gc_atomic_nfull(gc) != 0)
-		return;
 	if (p->b2->n) {
 		put_full(gc, p->b2);
 		p->b2 = get_empty(rt, gc);

@@ -145,13 +145,19 @@ static void count_failure(void)
 		__atomic_fetch_add(&report->failures, 1, __ATOMIC_RELAXED);
 }
 
+/* What a failed check does, assert or expect: reported and counted. */
+#define CHECK_FAILED(file, line, expr, fmt) \
+	do { \
+		va_list ap; \
+		va_start(ap, fmt); \
+		print_failure(file, line, expr, fmt, ap); \
+		va_end(ap); \
+		count_failure(); \
+	} while (0)
+
 void cr_shim_assert_failed(const char *file, int line, const char *expr, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	print_failure(file, line, expr, fmt, ap);
-	va_end(ap);
-	count_failure();
+	CHECK_FAILED(file, line, expr, fmt);
 	if (current && pthread_equal(pthread_self(), test_thread))
 		longjmp(leave_part, 1);
 	/* Outside a test, or on a thread the test started: there is no frame
@@ -163,11 +169,7 @@ void cr_shim_assert_failed(const char *file, int line, const char *expr, const c
 
 void cr_shim_expect_failed(const char *file, int line, const char *expr, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	print_failure(file, line, expr, fmt, ap);
-	va_end(ap);
-	count_failure();
+	CHECK_FAILED(file, line, expr, fmt);
 }
 
 void cr_shim_skip(const char *fmt, ...)
