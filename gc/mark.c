@@ -75,10 +75,10 @@ static MG_NORETURN void bad_pointer(mg_runtime *rt, uintptr_t a, gc_span *s, uin
  * is one to a free slot (Go reports both with invalidptr=1).  True when
  * the object was white (the barrier study counts those; the scanning
  * loops ignore it, and inlined, the result costs them nothing). */
-static inline bool shade(mg_runtime *rt, gc_state *gc, gc_p *pp, void *p)
+/* shade for a pointer whose span and slot gc_find_object has found (s
+ * NULL: none). */
+static inline bool shade_found(mg_runtime *rt, gc_state *gc, gc_p *pp, void *p, gc_span *s, uint32_t idx)
 {
-	uint32_t idx;
-	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
 	if (!s) {
 		if (RT_UNLIKELY(gc_in_arena(gc, (uintptr_t)p)))
 			bad_pointer(rt, (uintptr_t)p, NULL, 0);
@@ -120,6 +120,13 @@ static inline bool shade(mg_runtime *rt, gc_state *gc, gc_p *pp, void *p)
 	return true;
 }
 
+static inline bool shade(mg_runtime *rt, gc_state *gc, gc_p *pp, void *p)
+{
+	uint32_t idx;
+	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
+	return shade_found(rt, gc, pp, p, s, idx);
+}
+
 bool gc_shade(mg_runtime *rt, void *p)
 {
 	return shade(rt, gc_of(rt), rt->mut.p, p);
@@ -133,42 +140,48 @@ bool gc_shade_on(mg_runtime *rt, gc_p *pp, void *p)
 /* Scanning an array chunk, shade's first miss is the mark-bit word of
  * each pointer it meets, a random line of the bitmaps, which with several
  * Ps was often last written by another one.  So the pointer SCAN_AHEAD
- * fields ahead has its word looked up and prefetched for writing while
- * this one is shaded.  Arrays of at least SCAN_AHEAD_MIN elements. */
+ * fields ahead is looked up and its word prefetched for writing while
+ * this one is shaded with the span and slot found then.  Arrays of at
+ * least SCAN_AHEAD_MIN elements. */
 #define SCAN_AHEAD 8
 #define SCAN_AHEAD_MIN 16
 
-static inline void prefetch_markword(const gc_state *gc, const void *v)
-{
+typedef struct ahead {
+	void *v;
+	gc_span *s;
 	uint32_t idx;
-	gc_span *s = gc_find_object(gc, (uintptr_t)v, &idx);
-	if (s)
-		__builtin_prefetch(&s->markbits[idx >> 6], 1);
-}
+} ahead;
 
 __attribute__((noinline)) static void scan_ahead(mg_runtime *rt, gc_state *gc, gc_p *p, char *e,
                                                  const rt_typeinfo *ti, uint32_t n)
 {
 	const uint32_t *offs = ti->offs;
 	uint32_t np = ti->nptrs;
-	void *ring[SCAN_AHEAD];
+	ahead ring[SCAN_AHEAD];
 	uint32_t head = 0, filled = 0;
 	for (uint32_t i = 0; i < n; i++, e += ti->elem_size)
 		for (uint32_t k = 0; k < np; k++) {
 			void *v = __atomic_load_n((void **)(e + offs[k]), __ATOMIC_RELAXED);
 			if (!v)
 				continue;
-			prefetch_markword(gc, v);
-			if (filled == SCAN_AHEAD)
-				shade(rt, gc, p, ring[head]);
-			else
+			if (filled == SCAN_AHEAD) {
+				ahead *a = &ring[head];
+				shade_found(rt, gc, p, a->v, a->s, a->idx);
+			} else {
 				filled++;
-			ring[head] = v;
+			}
+			ahead *a = &ring[head];
+			a->v = v;
+			a->s = gc_find_object(gc, (uintptr_t)v, &a->idx);
+			if (a->s)
+				__builtin_prefetch(&a->s->markbits[a->idx >> 6], 1);
 			head = (head + 1) % SCAN_AHEAD;
 		}
 	/* The last ones, oldest first. */
-	for (uint32_t j = 0; j < filled; j++)
-		shade(rt, gc, p, ring[(head + SCAN_AHEAD - filled + j) % SCAN_AHEAD]);
+	for (uint32_t j = 0; j < filled; j++) {
+		ahead *a = &ring[(head + SCAN_AHEAD - filled + j) % SCAN_AHEAD];
+		shade_found(rt, gc, p, a->v, a->s, a->idx);
+	}
 }
 
 /* Pointer fields are read with relaxed atomic loads: with workers, the
@@ -317,13 +330,11 @@ bool gc_mark_slice(mg_runtime *rt, uint64_t budget)
 	gc_wb_flush(rt, p);
 	uint64_t done = 0, hooked = 0;
 	gc_work w;
-	bool share = gc->nproc > 1;
 	while (done + hooked < budget) {
 		/* Go's gcDrain: a P that has work while another waits for some
 		 * publishes part of it, item by item, or a long slice (a
 		 * stopped-world mark is one) would keep it all. */
-		if (share)
-			gc_wbalance(rt, p);
+		gc_wbalance(rt, p);
 		if (!gc_wget(rt, p, &w) && !(gc_wtake_handover(rt) && gc_wget(rt, p, &w)))
 			break;
 		done += scan_work_item(rt, p, w, &hooked);
@@ -332,8 +343,7 @@ bool gc_mark_slice(mg_runtime *rt, uint64_t budget)
 	gc->cur.hook_work += hooked;
 	bool empty = p->b1->n == 0 && p->b2->n == 0 && gc_atomic_nfull(gc) == 0 &&
 	             __atomic_load_n(&gc->nhandover, __ATOMIC_RELAXED) == 0;
-	if (gc->nproc > 1)
-		gc_wbalance(rt, p);
+	gc_wbalance(rt, p); /* what the slice leaves, for a waiting worker */
 	if (rt->cfg.heapcheck) {
 		gc_workers_stop(rt);
 		int bad = gc_heap_check(rt, stderr);
