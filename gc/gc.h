@@ -86,7 +86,10 @@
  *  - bytes that are no pointer field (tophash, lengths, integers), unless
  *    they share one bulk move with pointer words;
  *  - anything outside MARK, or with one P (gc_workers_may_scan);
- *  - noscan objects, which no one scans;
+ *  - noscan objects, which no one scans (maptrace's chunk walk reads a
+ *    map's tophash words and overflow links, noscan buckets included, and
+ *    the map writes those atomically: maptype/map.h, TOPHASH AND
+ *    OVERFLOW WORDS);
  *  - inv.fresh-unscanned: an object with no allocation or safepoint since
  *    its own allocation.  Allocated during mark it is black, so never
  *    queued; allocated outside mark, no worker runs until the next cycle,
