@@ -83,8 +83,9 @@
  * stores instead of the library's wide ones, which the bulk helpers pay
  * only while workers may be scanning (gc_workers_may_scan: in MARK, with
  * more than one P).  Plain writes stay plain where no worker reads:
- *  - bytes that are no pointer field (tophash, lengths, integers), unless
- *    they share one bulk move with pointer words;
+ *  - bytes that are no pointer field (lengths, integers; a map's tophash
+ *    bytes are written atomically for maptrace, below), unless they share
+ *    one bulk move with pointer words;
  *  - anything outside MARK, or with one P (gc_workers_may_scan);
  *  - noscan objects, which no one scans (maptrace's chunk walk reads a
  *    map's tophash words and overflow links, noscan buckets included, and
