@@ -36,15 +36,34 @@ void gc_mcache_release(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
 	pthread_mutex_lock(&gc->heap_lock);
-	for (uint32_t sc = 0; sc < GC_NSPANCLASS; sc++) {
-		gc_span *s = gc->cache.alloc[sc];
-		if (!s)
-			continue;
-		s->in_cache = false;
-		gc_list_push(s->nalloc < s->nelems ? &gc->partial[sc] : &gc->full[sc], s);
-		gc->cache.alloc[sc] = NULL;
+	for (uint32_t i = 0; i < gc->nproc; i++) {
+		gc_span **cache = gc->ps[i].cache;
+		for (uint32_t sc = 0; sc < GC_NSPANCLASS; sc++) {
+			gc_span *s = cache[sc];
+			if (!s)
+				continue;
+			s->in_cache = false;
+			gc_list_push(s->nalloc < s->nelems ? &gc->partial[sc] : &gc->full[sc], s);
+			cache[sc] = NULL;
+		}
 	}
 	pthread_mutex_unlock(&gc->heap_lock);
+}
+
+uint64_t gc_total_alloc(const gc_state *gc)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < gc->nproc; i++)
+		n += __atomic_load_n(&gc->ps[i].alloc_bytes, __ATOMIC_RELAXED);
+	return n;
+}
+
+uint64_t gc_total_objects(const gc_state *gc)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < gc->nproc; i++)
+		n += __atomic_load_n(&gc->ps[i].alloc_objects, __ATOMIC_RELAXED);
+	return n;
 }
 
 /* A span from the page heap, set up for span class sc (< 0: a large
@@ -84,7 +103,7 @@ static gc_span *span_alloc_or_collect(mg_runtime *rt, uint32_t npages, int sc)
 	gc_span *s = span_new_locked(rt, npages, sc);
 	if (s)
 		return s;
-	if ((rt->cfg.failalloc && gc->os_requests == rt->cfg.failalloc) || gc->in_gc)
+	if ((rt->cfg.failalloc && gc->os_requests == rt->cfg.failalloc) || rt_self(rt)->in_gc)
 		alloc_failed(rt, (size_t)npages * GC_PAGE_SIZE);
 	/* An emergency collection: sweep what it found dead right away (lazy
 	 * sweeping would leave it unusable for this very request), and give
@@ -100,18 +119,24 @@ static gc_span *span_alloc_or_collect(mg_runtime *rt, uint32_t npages, int sc)
 	return s;
 }
 
+/* A new span for class sc in the calling thread's P's cache.  Collector
+ * work on the way (sweeping, a cycle's start) may stop the world, and
+ * another thread's mark termination empty the cache meanwhile
+ * (gc_mcache_release): the slot is filled after it. */
 static gc_span *refill(mg_runtime *rt, uint32_t sc)
 {
 	gc_state *gc = gc_of(rt);
-	gc_span *old = gc->cache.alloc[sc];
+	gc_p *p = gc_my_p(rt);
+	gc_span *old = p->cache[sc];
 	if (old) {
 		old->in_cache = false;
 		pthread_mutex_lock(&gc->heap_lock);
 		gc_list_push(&gc->full[sc], old);
 		pthread_mutex_unlock(&gc->heap_lock);
-		gc->cache.alloc[sc] = NULL;
+		p->cache[sc] = NULL;
 	}
-	if (gc->phase == GC_SWEEP)
+	gc_p_flush_alloc(gc, p);
+	if (gc_phase_of(gc) == GC_SWEEP)
 		gc_sweep_proportional(rt, (uint64_t)gc_class_npages(sc >> 1) * GC_PAGE_SIZE); /* a span's worth */
 	gc_maybe_start(rt);
 	pthread_mutex_lock(&gc->heap_lock);
@@ -127,13 +152,13 @@ static gc_span *refill(mg_runtime *rt, uint32_t sc)
 		s = span_alloc_or_collect(rt, gc_class_npages(sc >> 1), (int)sc);
 	}
 	s->in_cache = true;
-	gc->cache.alloc[sc] = s;
+	p->cache[sc] = s;
 	return s;
 }
 
 /* Bookkeeping common to small and large objects once a slot is chosen. */
-static inline void *slot_finish(mg_runtime *rt, gc_span *s, uint32_t idx, uint32_t size, rt_typeinfo *ti,
-                                bool array, uint32_t len)
+static inline void *slot_finish(mg_runtime *rt, gc_p *p, gc_span *s, uint32_t idx, uint32_t size,
+                                rt_typeinfo *ti, bool array, uint32_t len)
 {
 	gc_state *gc = gc_of(rt);
 	uintptr_t slot = gc_slot_addr(s, idx);
@@ -149,15 +174,15 @@ static inline void *slot_finish(mg_runtime *rt, gc_span *s, uint32_t idx, uint32
 		memset((void *)slot, 0, size);
 	*(uint64_t *)slot = gc_hdr_make(ti->id, array, len);
 	void *obj = (void *)(slot + GC_HDR_SIZE);
-	gc->heap_live += s->elem_size;
+	/* Relaxed stores: mg_read_stats adds what no refill has flushed yet. */
+	__atomic_store_n(&p->live_delta, p->live_delta + s->elem_size, __ATOMIC_RELAXED);
 	if (!s->noscan)
-		gc->heap_scan += s->elem_size;
-	gc->stats.total_alloc += s->elem_size;
-	gc->stats.total_objects++;
-	if (gc->phase == GC_MARK) {
+		p->scan_delta += s->elem_size;
+	__atomic_store_n(&p->alloc_bytes, p->alloc_bytes + s->elem_size, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->alloc_objects, p->alloc_objects + 1, __ATOMIC_RELAXED);
+	if (gc_phase_of(gc) == GC_MARK) {
 		/* inv.alloc-black: a new object holds nothing the marker could miss.
 		 * Types with a scan hook are queued so the hook sees them too. */
-		gc_p *p = rt->mut.p;
 		if (gc->nproc == 1)
 			s->markbits[idx >> 6] |= bit;
 		else /* workers set other bits of the word */
@@ -165,9 +190,9 @@ static inline void *slot_finish(mg_runtime *rt, gc_span *s, uint32_t idx, uint32
 		p->heap2 += s->elem_size;
 		if (!s->noscan)
 			p->heap2_scan += s->elem_size;
-		gc->cur.alloc_during_mark += s->elem_size;
+		p->alloc_mark += s->elem_size;
 		if (RT_UNLIKELY(ti->t->scanned != NULL) && !ti->noscan)
-			gc_push(rt, obj, 0);
+			gc_wput(rt, p, (gc_work){obj, 0, 0});
 	}
 	return obj;
 }
@@ -183,23 +208,29 @@ void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 		mg_panic(rt, "runtime error: makeslice: len out of range");
 	if (RT_UNLIKELY(n > UINT32_MAX || ti->elem_size * n > gc->arena_hi - gc->arena_lo))
 		rt_out_of_memory(rt, GC_HDR_SIZE + (size_t)ti->elem_size * n);
-	if (RT_UNLIKELY(gc->in_gc))
+	rt_mutator *m = rt_self(rt);
+	if (RT_UNLIKELY(m->in_gc))
 		mg_fatal(rt, "allocation during garbage collection");
 	size_t bytes = GC_HDR_SIZE + (size_t)ti->elem_size * n;
 	bytes = (bytes + 7) & ~(size_t)7;
 
-	if (RT_UNLIKELY(rt->cfg.gcevery) && !gc->test_driven && ++gc->alloc_count % rt->cfg.gcevery == 0)
+	rt_poll(rt); /* allocation is a safepoint */
+	if (RT_UNLIKELY(rt->cfg.gcevery) && !gc->test_driven &&
+	    __atomic_add_fetch(&gc->alloc_count, 1, __ATOMIC_RELAXED) % rt->cfg.gcevery == 0)
 		gc_full_cycle(rt, false);
-	if (gc->phase == GC_MARK) {
+	if (gc_phase_of(gc) == GC_MARK) {
+		if (RT_UNLIKELY(!m->roots_scanned))
+			gc_scan_own_roots(rt, m);
 		if (RT_UNLIKELY(__atomic_load_n(&gc->p0_req, __ATOMIC_RELAXED)))
 			gc_p0_checkin(rt);
-		if (gc->phase == GC_MARK)
+		if (gc_phase_of(gc) == GC_MARK)
 			gc_assist(rt, bytes);
 	}
 
 	if (RT_LIKELY(bytes <= GC_MAX_SMALL)) {
 		uint32_t sc = gc_size_to_class(bytes) * 2 + (ti->noscan ? 1 : 0);
-		gc_span *s = gc->cache.alloc[sc];
+		gc_p *p = m->p;
+		gc_span *s = p->cache[sc];
 		int64_t idx = s ? span_next_free(s) : -1;
 		if (RT_UNLIKELY(idx < 0)) {
 			s = refill(rt, sc);
@@ -207,18 +238,20 @@ void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 			if (idx < 0)
 				mg_fatal(rt, "refilled span has no free slot");
 		}
-		return slot_finish(rt, s, (uint32_t)idx, (uint32_t)bytes, ti, array, (uint32_t)n);
+		return slot_finish(rt, p, s, (uint32_t)idx, (uint32_t)bytes, ti, array, (uint32_t)n);
 	}
 
 	/* Large object: its own span. */
-	if (gc->phase == GC_SWEEP)
+	if (gc_phase_of(gc) == GC_SWEEP)
 		gc_sweep_proportional(rt, bytes);
 	gc_maybe_start(rt);
 	uint32_t npages = (uint32_t)((bytes + GC_PAGE_SIZE - 1) >> GC_PAGE_SHIFT);
 	if ((size_t)npages << GC_PAGE_SHIFT < bytes)
 		mg_panic(rt, "runtime error: makeslice: len out of range");
 	gc_span *s = span_alloc_or_collect(rt, npages, ti->noscan ? -2 : -1);
-	return slot_finish(rt, s, 0, (uint32_t)(bytes > UINT32_MAX ? UINT32_MAX : bytes), ti, array, (uint32_t)n);
+	void *obj = slot_finish(rt, m->p, s, 0, (uint32_t)(bytes > UINT32_MAX ? UINT32_MAX : bytes), ti, array, (uint32_t)n);
+	gc_p_flush_alloc(gc, m->p); /* a large object counts at once */
+	return obj;
 }
 
 /* ---- public allocation API ---------------------------------------------- */

@@ -97,7 +97,7 @@ void gc_wb_flush(mg_runtime *rt, gc_p *p)
 	 * never at a slice, a check-in or mark termination. */
 	if (gc_test_skip(GC_HOOK_SKIP_WB_FLUSH) && p->wbn < p->wbcap)
 		return;
-	mg_wbstats *c = &rt->gc->cur.wb;
+	mg_wbstats *c = &p->wb;
 	for (uint32_t i = 0; i < p->wbn; i++) {
 		bool greyed = gc_shade_on(rt, p, p->wbb[i]);
 		if (p->wbkind && greyed) {
@@ -115,7 +115,7 @@ void gc_wb_flush(mg_runtime *rt, gc_p *p)
 /* A counted slow path: which halves run is the mode's rule, unchanged. */
 static void wb_counted(mg_runtime *rt, gc_p *p, void *old, bool shade_old, void *ptr, bool shade_new)
 {
-	mg_wbstats *c = &rt->gc->cur.wb;
+	mg_wbstats *c = &p->wb;
 	c->slow++;
 	/* One object in both halves counts once, in the half that ran first
 	 * (the old value's): it is recorded once. */
@@ -131,11 +131,12 @@ static void wb_counted(mg_runtime *rt, gc_p *p, void *old, bool shade_old, void 
 
 void gc_wb_slow(mg_runtime *rt, void **slot, void *ptr)
 {
-	gc_p *p = rt->mut.p;
+	rt_mutator *m = rt_self(rt);
+	gc_p *p = m->p;
 	switch (rt->gc->wb_path) {
 	case MG_WB_HYBRID:
 		wb_record(rt, p, *slot, 0);
-		if (!rt->mut.roots_scanned)
+		if (!m->roots_scanned)
 			wb_record(rt, p, ptr, 1);
 		break;
 	case MG_WB_YUASA:
@@ -145,7 +146,7 @@ void gc_wb_slow(mg_runtime *rt, void **slot, void *ptr)
 		wb_record(rt, p, ptr, 1);
 		break;
 	case GC_WB_COUNTED + MG_WB_HYBRID:
-		wb_counted(rt, p, *slot, true, ptr, !rt->mut.roots_scanned);
+		wb_counted(rt, p, *slot, true, ptr, !m->roots_scanned);
 		break;
 	case GC_WB_COUNTED + MG_WB_YUASA:
 		wb_counted(rt, p, *slot, true, ptr, false);

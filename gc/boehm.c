@@ -147,8 +147,9 @@
  * libgc starts its marker threads when a program says it may register
  * threads (GC_allow_register_threads, called once after GC_INIT); they
  * sleep between collections and help mark in the pause, so a pause is
- * shorter than its CPU.  The mutator stays the one thread that opened the
- * runtime; libgc registered it at GC_INIT.
+ * shorter than its CPU.  Threads that attach (mg_thread_attach) register
+ * with libgc (GC_register_my_thread), which stops them by signal for each
+ * collection; the thread that started libgc was registered at GC_INIT.
  *
  * ONE libgc PER PROCESS.  GC_INIT runs once (pthread_once), with the
  * hooks installed then and chained to whatever was installed before.
@@ -313,13 +314,21 @@ static void clear_unsupported(mg_config *c)
 static void GC_CALLBACK push_roots(void)
 {
 	for (gc_boehm *b = proc.runtimes; b; b = b->next) {
-		const rt_rootstack *st[2] = {&b->rt->mut.stack, &b->rt->globals};
-		for (int k = 0; k < 2; k++)
-			for (size_t i = 0; i < st[k]->n; i++) {
-				void **slot = st[k]->v[i].slot;
+		/* Every attached thread's scopes: the list changes only under
+		 * libgc's allocation lock (gc_boehm_attach), held here. */
+		uint64_t stacks = 0;
+		for (rt_mutator *m = b->rt->muts; m; m = m->next) {
+			for (size_t i = 0; i < m->stack.n; i++) {
+				void **slot = m->stack.v[i].slot;
 				GC_push_all_eager(slot, slot + 1);
 			}
-		b->stacks = b->rt->mut.stack.n * sizeof(void *);
+			stacks += m->stack.n * sizeof(void *);
+		}
+		for (size_t i = 0; i < b->rt->globals.n; i++) {
+			void **slot = b->rt->globals.v[i].slot;
+			GC_push_all_eager(slot, slot + 1);
+		}
+		b->stacks = stacks;
 		b->globals = b->rt->globals.n * sizeof(void *);
 	}
 	if (proc.prev_push)
@@ -395,7 +404,7 @@ static void end_cycle(void)
 		st->heap_marked = proc.live;
 		st->heap_goal = st->heap_trigger = goal;
 		if (b->logged - b->printed == BOEHM_RING) {
-			b->printed++;
+			__atomic_store_n(&b->printed, b->printed + 1, __ATOMIC_RELAXED);
 			b->lost++;
 		}
 		boehm_line *l = &b->ring[b->logged % BOEHM_RING];
@@ -418,7 +427,7 @@ static void end_cycle(void)
 			.procs = (uint32_t)GC_get_parallel() + 1,
 		};
 		l->gc_cpu_ns = st->gc_cpu_ns;
-		b->logged++;
+		__atomic_store_n(&b->logged, b->logged + 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -571,19 +580,78 @@ static void *GC_CALLBACK registry_remove(void *arg)
 /* Prints the lines of the cycles completed since the last call (see
  * COLLECTIONS AND TRACES).  Outside libgc: the lines were recorded by the
  * callback; here they are only formatted. */
+/* The lines not yet printed, taken under libgc's allocation lock (the
+ * event callback writes the ring under it, on whichever thread
+ * collects), printed outside it. */
+typedef struct take_lines {
+	gc_boehm *b;
+	uint64_t lost;
+	uint32_t n;
+	boehm_line v[BOEHM_RING];
+} take_lines;
+
+static void *GC_CALLBACK take_locked(void *ud)
+{
+	take_lines *t = ud;
+	gc_boehm *b = t->b;
+	t->lost = b->lost;
+	b->lost = 0;
+	for (; b->printed < b->logged; __atomic_store_n(&b->printed, b->printed + 1, __ATOMIC_RELAXED))
+		t->v[t->n++] = b->ring[b->printed % BOEHM_RING];
+	return NULL;
+}
+
 static void flush_lines(mg_runtime *rt)
 {
-	gc_boehm *b = rt->gc->boehm;
-	if (b->lost) {
+	take_lines *t = malloc(sizeof *t);
+	if (!t)
+		rt_out_of_memory(rt, sizeof *t);
+	t->b = rt->gc->boehm;
+	t->n = 0;
+	GC_call_with_alloc_lock(take_locked, t);
+	if (t->lost)
 		rt_printf("mapgc: backend boehm: %llu gctrace lines lost (this runtime was idle while others "
-		          "collected)\n", (unsigned long long)b->lost);
-		b->lost = 0;
-	}
-	for (; b->printed < b->logged; b->printed++)
-		if (rt->cfg.gctrace) {
-			const boehm_line *l = &b->ring[b->printed % BOEHM_RING];
-			gc_print_gctrace(rt, &l->c, l->gc_cpu_ns);
-		}
+		          "collected)\n", (unsigned long long)t->lost);
+	for (uint32_t i = 0; i < t->n && rt->cfg.gctrace; i++)
+		gc_print_gctrace(rt, &t->v[i].c, t->v[i].gc_cpu_ns);
+	free(t);
+}
+
+/* ---- threads (DESIGN.md §8) ------------------------------------------------ */
+
+static void *GC_CALLBACK attach_locked(void *ud)
+{
+	return rt_mutator_new(ud);
+}
+
+static void *GC_CALLBACK detach_locked(void *ud)
+{
+	rt_mutator *m = ud;
+	rt_mutator_free(m->rt, m);
+	return NULL;
+}
+
+/* A thread attached on Boehm is registered with libgc, which then stops
+ * it for collections (by signal) and scans its C stack; its scopes are
+ * pushed by push_roots with the others. */
+void gc_boehm_attach(mg_runtime *rt)
+{
+	struct GC_stack_base sb;
+	if (GC_get_stack_base(&sb) != GC_SUCCESS)
+		mg_fatal(rt, "mg_thread_attach: backend boehm: cannot find this thread's stack");
+	int r = GC_register_my_thread(&sb);
+	rt_mutator *m = GC_call_with_alloc_lock(attach_locked, rt);
+	m->state = RT_M_RUNNING;
+	m->boehm_registered = r == GC_SUCCESS; /* else libgc knew it already (the thread that started it) */
+}
+
+void gc_boehm_detach(mg_runtime *rt, rt_mutator *m)
+{
+	(void)rt;
+	bool registered = m->boehm_registered;
+	GC_call_with_alloc_lock(detach_locked, m);
+	if (registered)
+		GC_unregister_my_thread();
 }
 
 /* ---- the entry points (gc.h) ---------------------------------------------- */
@@ -602,9 +670,8 @@ void gc_boehm_open(mg_runtime *rt)
 		rt_out_of_memory(rt, sizeof *gc + sizeof *b);
 	b->rt = rt;
 	gc->boehm = b;
-	gc->phase = GC_OFF; /* and wb_on false, forever: no barriers */
+	gc_set_phase(gc, GC_OFF); /* and wb_on false, forever: no barriers */
 	rt->gc = gc;
-	rt->mut.cache = &gc->cache; /* unused; never NULL, as on mapgc */
 	apply_pacing(&rt->cfg);
 	GC_call_with_alloc_lock(registry_add, b);
 }
@@ -655,7 +722,7 @@ void *gc_boehm_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 		rt_out_of_memory(rt, GC_HDR_SIZE + (size_t)ti->elem_size * n);
 	size_t bytes = (GC_HDR_SIZE + (size_t)ti->elem_size * n + 7) & ~(size_t)7;
 
-	if (RT_UNLIKELY(rt->cfg.gcevery) && ++b->alloc_count % rt->cfg.gcevery == 0)
+	if (RT_UNLIKELY(rt->cfg.gcevery) && __atomic_add_fetch(&b->alloc_count, 1, __ATOMIC_RELAXED) % rt->cfg.gcevery == 0)
 		collect(rt, false);
 	uint64_t *p = ti->noscan ? GC_MALLOC_ATOMIC(bytes) : GC_MALLOC(bytes);
 	if (RT_UNLIKELY(!p))
@@ -663,9 +730,9 @@ void *gc_boehm_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n)
 	if (ti->noscan)
 		memset(p + 1, 0, bytes - GC_HDR_SIZE); /* libgc does not clear atomic objects */
 	*p = gc_hdr_make(ti->id, array, (uint32_t)n);
-	b->stats.total_alloc += bytes;
-	b->stats.total_objects++;
-	if (RT_UNLIKELY(b->printed != b->logged))
+	__atomic_fetch_add(&b->stats.total_alloc, bytes, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&b->stats.total_objects, 1, __ATOMIC_RELAXED);
+	if (RT_UNLIKELY(__atomic_load_n(&b->printed, __ATOMIC_RELAXED) != __atomic_load_n(&b->logged, __ATOMIC_RELAXED)))
 		flush_lines(rt);
 	return p + 1;
 }

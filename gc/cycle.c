@@ -44,11 +44,10 @@ static void record_pause(gc_state *gc, uint64_t ns)
 void gc_on_slice(mg_runtime *rt, uint64_t ns, uint64_t cpu_ns)
 {
 	gc_state *gc = gc_of(rt);
-	gc->stats.mark_slices++;
-	if (ns > gc->stats.mark_slice_max_ns)
-		gc->stats.mark_slice_max_ns = ns;
-	if (cpu_ns > gc->stats.mark_slice_max_cpu_ns)
-		gc->stats.mark_slice_max_cpu_ns = cpu_ns;
+	/* Any thread's slices: relaxed counters, maxima by compare-and-swap. */
+	__atomic_fetch_add(&gc->stats.mark_slices, 1, __ATOMIC_RELAXED);
+	gc_atomic_max(&gc->stats.mark_slice_max_ns, ns);
+	gc_atomic_max(&gc->stats.mark_slice_max_cpu_ns, cpu_ns);
 }
 
 /* ---- the gctrace line (DESIGN.md §5, Go 1.19's format) ------------------ */
@@ -105,33 +104,65 @@ void gc_print_gctrace(mg_runtime *rt, const gc_cycle *c, uint64_t gc_cpu_ns)
 
 /* ---- phases ------------------------------------------------------------- */
 
-/* Sweep termination: the first stop-the-world pause of a cycle. */
-void gc_start_cycle(mg_runtime *rt, bool forced)
+/* Every P's allocation counters into heap_live (the world stopped). */
+static void flush_all_alloc(gc_state *gc)
+{
+	for (uint32_t i = 0; i < gc->nproc; i++)
+		gc_p_flush_alloc(gc, &gc->ps[i]);
+}
+
+/* Sweep termination: the first stop-the-world pause of a cycle.  False
+ * when, the world stopped, there is no cycle to start after all: another
+ * thread started one while this one waited (or, for a triggered cycle,
+ * the trigger is no longer reached). */
+static bool start_cycle(mg_runtime *rt, bool forced, bool triggered)
 {
 	gc_state *gc = gc_of(rt);
+	rt_mutator *self = rt_self(rt);
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
-	gc->in_gc = true;
-	gc->phase = GC_SWEEP_TERMINATION;
+	gc_stop_world(rt);
+	flush_all_alloc(gc);
+	gc_phase ph = gc_phase_of(gc);
+	if ((ph != GC_OFF && ph != GC_SWEEP) || (triggered && gc_heap_live(gc) < gc->pacer.trigger)) {
+		gc_start_world(rt);
+		return false;
+	}
+	self->in_gc = true;
+	gc_set_phase(gc, GC_SWEEP_TERMINATION);
 	gc_sweep_all(rt);
-	gc->phase = GC_SWEEP_TERMINATION;
+	gc_set_phase(gc, GC_SWEEP_TERMINATION);
 	memset(&gc->cur, 0, sizeof gc->cur);
 	gc->cur.n = (uint32_t)gc->stats.cycles + 1;
 	gc->cur.forced = forced;
 	gc->cur.t_start = t0;
-	gc->cur.heap0 = gc->heap_live;
-	gc->cur.heap_live_at_trigger = gc->heap_live;
+	gc->cur.heap0 = gc_heap_live(gc);
+	gc->cur.heap_live_at_trigger = gc_heap_live(gc);
 	gc->cur.goal = gc->pacer.goal;
 	gc->cur.procs = gc->nproc;
-	rt->mut.roots_scanned = false;
-	rt->mut.assist_debt = 0;
-	gc->phase = GC_MARK;
+	for (rt_mutator *m = rt->muts; m; m = m->next) {
+		m->roots_scanned = false;
+		m->assist_debt = 0;
+		m->mark_cpu = 0;
+	}
+	for (uint32_t i = 0; i < gc->nproc; i++) {
+		gc_p *p = &gc->ps[i];
+		p->cpu_assist = p->cpu_background = p->alloc_mark = 0;
+		p->heap2 = p->heap2_scan = p->scan_work = p->hook_work = 0;
+		p->cpu_dedicated = p->cpu_fractional = p->cpu_idle = 0;
+	}
+	gc->worker_scan_work = 0;
+	gc->root_work = 0;
+	gc->bg_credit = 0;
+	__atomic_store_n(&gc->globals_scanned, false, __ATOMIC_RELAXED);
+	gc_set_phase(gc, GC_MARK);
 	gc_wb_set_path(rt);
 	gc->wb_on = rt->cfg.wb != MG_WB_NONE;
 	rt_cycle_hooks_run(rt, RT_CYCLE_MARK_START, gc->cur.n);
-	/* Hybrid scans roots in the first slice; the others need the snapshot
-	 * (yuasa, none) or a first scan (dijkstra) now. */
-	if (rt->cfg.wb != MG_WB_HYBRID)
-		gc_scan_roots(rt);
+	/* Hybrid scans each thread's roots at its first safepoint of the
+	 * mark, and those of threads in native code now (they reach none);
+	 * the others need the snapshot (yuasa, none) or a first scan
+	 * (dijkstra) of every thread now. */
+	gc_scan_all_roots(rt, rt->cfg.wb == MG_WB_HYBRID ? GC_ROOTS_NATIVE : GC_ROOTS_ALL);
 	uint64_t t1 = rt_nanotime(), c1 = rt_cputime();
 	gc->cur.t_mark = t1;
 	/* Go's sweepTermCpu: the pause's wall time × the Ps it stopped. */
@@ -139,54 +170,66 @@ void gc_start_cycle(mg_runtime *rt, bool forced)
 	gc->stats.gc_cpu_ns += c1 - c0;
 	record_pause(gc, t1 - t0);
 	if (gc->nproc > 1 && !gc->test_driven) {
-		/* The workers start; P 0's roots, in hybrid mode, wait for its
-		 * first check-in (the first slice of the single-P collector),
-		 * and what the pause scanned goes to the workers. */
+		/* The workers start, with what the pause scanned. */
 		gc_workers_start_cycle(rt);
-		if (!rt->mut.roots_scanned)
-			__atomic_store_n(&gc->p0_req, 1, __ATOMIC_RELAXED);
-		else
-			gc_wdispose(rt, rt->mut.p);
+		gc_wdispose(rt, self->p);
 	}
-	gc->in_gc = false;
+	self->in_gc = false;
+	gc_start_world(rt);
+	return true;
+}
+
+void gc_start_cycle(mg_runtime *rt, bool forced)
+{
+	start_cycle(rt, forced, false);
 }
 
 /* Mark termination: the second pause.  Called when mark work runs out. */
 void gc_mark_done(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
-	if (gc->phase != GC_MARK)
+	rt_mutator *self = rt_self(rt);
+	if (gc_phase_of(gc) != GC_MARK)
 		return;
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
-	gc->in_gc = true;
+	gc_stop_world(rt);
+	if (gc_phase_of(gc) != GC_MARK) { /* another thread ended it while we waited */
+		gc_start_world(rt);
+		return;
+	}
+	self->in_gc = true;
 	/* The world stops: no worker marks from here.  Go's stop-the-world
-	 * re-check (gcMarkDone, #27993): every P's barrier buffer is flushed
-	 * and every work buffer looked at; work anywhere means marking is not
-	 * done, and the world restarts.  (With roots still to scan, hybrid
-	 * mode's first slice never ran: mark termination scans and drains.) */
+	 * re-check (gcMarkDone, #27993): every P's barrier buffer is flushed,
+	 * the roots of any thread that never reached a safepoint in the mark
+	 * are scanned, the hooked items only a sole thread or a stopped world
+	 * may do are done, and every work buffer is looked at; work anywhere
+	 * means marking is not done, and the world restarts. */
 	gc_workers_stop(rt);
 	for (uint32_t i = 0; i < gc->nproc; i++)
 		gc_wb_flush(rt, &gc->ps[i]);
-	if (rt->mut.roots_scanned && !gc_test_skip(GC_HOOK_SKIP_STW_RECHECK) && !gc_work_none(gc)) {
+	gc_scan_all_roots(rt, GC_ROOTS_UNSCANNED);
+	gc_do_handover(rt);
+	if (!gc_test_skip(GC_HOOK_SKIP_STW_RECHECK) && !gc_work_none(gc)) {
 		gc->stats.mark_done_restarts++;
 		uint64_t t1 = rt_nanotime(), cpu = rt_cputime() - c0;
 		record_pause(gc, t1 - t0);
-		gc->cur.cpu_background += cpu;
+		self->p->cpu_background += cpu;
 		if (gc->nproc > 1)
-			gc_wdispose(rt, rt->mut.p);
-		gc->in_gc = false;
+			gc_wdispose(rt, self->p);
+		self->in_gc = false;
 		gc_workers_resume(rt);
+		gc_start_world(rt);
 		return;
 	}
-	gc->phase = GC_MARK_TERMINATION;
+	gc_set_phase(gc, GC_MARK_TERMINATION);
 	gc->cur.t_markterm = t0;
-	gc->cur.heap1 = gc->heap_live;
-	/* Roots scanned before in this cycle are scanned again: dijkstra's
-	 * rescan, which the barrier study counts (barrier.c). */
-	bool rescan = rt->mut.roots_scanned;
-	if (!rt->mut.roots_scanned || rt->cfg.wb == MG_WB_DIJKSTRA) {
-		gc_scan_roots(rt);
-		if (rescan && rt->cfg.wbtrace)
+	flush_all_alloc(gc);
+	gc->cur.heap1 = gc_heap_live(gc);
+	/* Dijkstra's rescan of every thread's roots, which the barrier study
+	 * counts (barrier.c). */
+	if (rt->cfg.wb == MG_WB_DIJKSTRA) {
+		gc_scan_all_roots(rt, GC_ROOTS_ALL);
+		if (rt->cfg.wbtrace)
 			gc->cur.wb.rescan_bytes += gc->cur.stacks + gc->cur.globals;
 		gc_drain(rt);
 	}
@@ -222,8 +265,8 @@ void gc_mark_done(mg_runtime *rt)
 	/* Everything unmarked is garbage from here on: like Go, count only the
 	 * marked bytes as live, so the next trigger is not reached by garbage
 	 * that lazy sweeping has yet to free. */
-	gc->heap_live = gc->cur.heap2;
-	gc->heap_scan = gc->cur.heap2_scan;
+	__atomic_store_n(&gc->heap_live, gc->cur.heap2, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc->heap_scan, gc->cur.heap2_scan, __ATOMIC_RELAXED);
 	gc_mcache_release(rt);
 	gc_sweep_prepare(rt); /* phase = SWEEP */
 	gc->stats.cycles++;
@@ -253,7 +296,9 @@ void gc_mark_done(mg_runtime *rt)
 	record_pause(gc, t1 - t0);
 	gc->last = gc->cur;
 	gc_workers_end_cycle(rt);
-	gc->in_gc = false;
+	self->in_gc = false;
+	/* The lines are printed before the world restarts: no other thread
+	 * may start the next cycle (and reset maptrace's figures) first. */
 	if (rt->cfg.gctrace)
 		gc_print_gctrace(rt, &gc->cur, gc->trace_gc_cpu_ns);
 	/* The map line is printed by a cycle hook (maptype/trace.c); the wb
@@ -261,36 +306,41 @@ void gc_mark_done(mg_runtime *rt)
 	rt_cycle_hooks_run(rt, RT_CYCLE_END, gc->cur.n);
 	if (rt->cfg.wbtrace)
 		gc_print_wbtrace(rt, &gc->last);
+	gc_start_world(rt);
 }
 
-/* One background slice, timed and charged as background mark CPU. */
+/* One background slice on the calling thread's P, timed and charged as
+ * background mark CPU. */
 static bool background_slice(mg_runtime *rt, uint64_t budget)
 {
 	gc_state *gc = gc_of(rt);
+	rt_mutator *m = rt_self(rt);
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
-	gc->in_gc = true;
+	m->in_gc = true;
 	bool empty = gc_mark_slice(rt, budget);
-	gc->in_gc = false;
+	m->in_gc = false;
 	uint64_t cpu = rt_cputime() - c0;
-	gc->cur.cpu_background += cpu;
+	m->p->cpu_background += cpu;
+	m->mark_cpu += cpu;
 	gc_on_slice(rt, rt_nanotime() - t0, cpu);
+	(void)gc;
 	return empty;
 }
 
-/* P 0 marks, beside the workers, until the end-of-mark protocol finds
- * no work anywhere (the workers are then stopped); each of P 0's slices
- * is timed as background work when `timed`. */
+/* The calling thread marks, beside the workers, until the end-of-mark
+ * protocol finds no work anywhere; each of its slices is timed as
+ * background work when `timed`. */
 static void mark_until_done(mg_runtime *rt, bool timed)
 {
-	gc_state *gc = gc_of(rt);
+	rt_mutator *m = rt_self(rt);
 	for (;;) {
 		bool empty;
 		if (timed) {
-			empty = background_slice(rt, gc->slice_budget);
+			empty = background_slice(rt, gc_of(rt)->slice_budget);
 		} else {
-			gc->in_gc = true;
+			m->in_gc = true;
 			empty = gc_mark_slice(rt, UINT64_MAX);
-			gc->in_gc = false;
+			m->in_gc = false;
 		}
 		if (!empty)
 			continue;
@@ -301,44 +351,63 @@ static void mark_until_done(mg_runtime *rt, bool timed)
 }
 
 /* gcstoptheworld=1: the mark phase runs inside the pause, on every P. */
-static void stw_cycle(mg_runtime *rt, bool forced)
+static void stw_cycle(mg_runtime *rt, bool forced, bool triggered)
 {
 	gc_state *gc = gc_of(rt);
+	gc_stop_world(rt);
 	uint64_t total0 = gc->stats.pause_total_ns;
-	gc_start_cycle(rt, forced);
+	if (!start_cycle(rt, forced, triggered)) {
+		gc_start_world(rt);
+		return;
+	}
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
 	mark_until_done(rt, false);
 	uint64_t t1 = rt_nanotime();
-	gc->cur.cpu_background += rt_cputime() - c0;
+	rt_self(rt)->p->cpu_background += rt_cputime() - c0;
 	record_pause(gc, t1 - t0);
 	/* No mutator ran: the re-check finds nothing, unless a test hook. */
-	for (gc_mark_done(rt); gc->phase == GC_MARK; gc_mark_done(rt))
+	for (gc_mark_done(rt); gc_phase_of(gc) == GC_MARK; gc_mark_done(rt))
 		mark_until_done(rt, false);
 	/* The three parts were one pause, gaps between them included. */
 	uint64_t whole = gc->cur.t_end - gc->cur.t_start;
 	gc->stats.pause_total_ns = total0 + whole;
 	if (whole > gc->stats.pause_max_ns)
 		gc->stats.pause_max_ns = whole;
+	gc_start_world(rt);
+}
+
+/* This thread helps the cycle in progress to its end. */
+static void finish_mark(mg_runtime *rt)
+{
+	gc_state *gc = gc_of(rt);
+	while (gc_phase_of(gc) == GC_MARK) {
+		mark_until_done(rt, true);
+		gc_mark_done(rt);
+	}
 }
 
 void gc_full_cycle(mg_runtime *rt, bool forced)
 {
 	gc_state *gc = gc_of(rt);
-	if (gc->in_gc)
+	if (rt_self(rt)->in_gc)
 		return;
-	/* Finish the cycle in progress, as runtime.GC does, then run a whole one. */
-	while (gc->phase == GC_MARK) {
-		mark_until_done(rt, true);
-		gc_mark_done(rt);
-	}
-	if (rt->cfg.stoptheworld) {
-		stw_cycle(rt, forced);
-	} else {
-		gc_start_cycle(rt, forced);
-		do {
-			mark_until_done(rt, true);
-			gc_mark_done(rt);
-		} while (gc->phase == GC_MARK);
+	/* Finish the cycle in progress, as runtime.GC does, then run a whole
+	 * one (another thread's may start first: then that one is finished
+	 * and this one started after it). */
+	for (;;) {
+		finish_mark(rt);
+		if (rt->cfg.stoptheworld) {
+			gc_stop_world(rt);
+			bool idle = gc_phase_of(gc) != GC_MARK;
+			if (idle)
+				stw_cycle(rt, forced, false);
+			gc_start_world(rt);
+			if (idle)
+				break;
+		} else if (start_cycle(rt, forced, false)) {
+			finish_mark(rt);
+			break;
+		}
 	}
 	if (forced)
 		gc_sweep_all(rt);
@@ -347,14 +416,15 @@ void gc_full_cycle(mg_runtime *rt, bool forced)
 void gc_maybe_start(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
-	if (gc->in_gc || gc->heap_live < gc->pacer.trigger)
+	if (rt_self(rt)->in_gc || gc_heap_live(gc) < gc->pacer.trigger)
 		return;
-	if (gc->phase != GC_OFF && gc->phase != GC_SWEEP)
+	gc_phase ph = gc_phase_of(gc);
+	if (ph != GC_OFF && ph != GC_SWEEP)
 		return;
 	if (rt->cfg.stoptheworld)
-		stw_cycle(rt, false);
+		stw_cycle(rt, false, true);
 	else
-		gc_start_cycle(rt, false);
+		start_cycle(rt, false, true);
 }
 
 void mg_gc(mg_runtime *rt)
@@ -366,28 +436,44 @@ void mg_gc(mg_runtime *rt)
 	gc_full_cycle(rt, true);
 }
 
-/* Safepoints do the background share of marking: a slice whenever marking
- * has had less than GC_BG_UTILIZATION of the time since mark began.  The
- * clock is read every 16th call to keep the common case to a counter. */
+/* Marking at a safepoint during MARK: the thread's roots if not yet
+ * scanned, the end-of-mark check-in when asked (workers.c), and the
+ * background share of a thread whose P has no worker free to mark (one P,
+ * or a P it took from its worker): a slice whenever the thread has marked
+ * less than GC_BG_UTILIZATION of the time since mark began.  With one
+ * mutator on several Ps the mutator's P 0 does none (workers.c). */
+static void safepoint_mark(mg_runtime *rt, rt_mutator *m, uint32_t tick)
+{
+	gc_state *gc = gc_of(rt);
+	if (!m->roots_scanned)
+		gc_scan_own_roots(rt, m);
+	if (RT_UNLIKELY(__atomic_load_n(&gc->p0_req, __ATOMIC_RELAXED)))
+		gc_p0_checkin(rt);
+	if ((tick & 15) || gc_phase_of(gc) != GC_MARK || (gc->nproc > 1 && m->p->id == 0))
+		return;
+	uint64_t elapsed = rt_nanotime() - gc->cur.t_mark;
+	if ((double)m->mark_cpu < GC_BG_UTILIZATION * (double)elapsed && background_slice(rt, gc->slice_budget) &&
+	    gc_workers_mark_done(rt))
+		gc_mark_done(rt);
+}
+
 void mg_safepoint(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
-	uint32_t tick = ++rt->mut.safepoint_tick;
-	rt->mut.safepoints++;
+	rt_mutator *m = rt_self(rt);
+	uint32_t tick = ++m->safepoint_tick;
+	__atomic_store_n(&m->safepoints, m->safepoints + 1, __ATOMIC_RELAXED);
 	/* The clock is read for progress only every 64th safepoint. */
 	if (RT_UNLIKELY(rt->progress != NULL) && (tick & 63) == 0)
 		rt_progress_tick(rt);
-	if (gc->phase == GC_MARK) {
-		if (RT_UNLIKELY(__atomic_load_n(&gc->p0_req, __ATOMIC_RELAXED)))
-			gc_p0_checkin(rt);
-		/* With workers the mutator's P does no fractional share (workers.c). */
-		if ((tick & 15) || gc->nproc > 1 || gc->phase != GC_MARK)
-			return;
-		uint64_t elapsed = rt_nanotime() - gc->cur.t_mark;
-		uint64_t spent = gc->cur.cpu_background + gc->cur.cpu_assist;
-		if ((double)spent < GC_BG_UTILIZATION * (double)elapsed && background_slice(rt, gc->slice_budget))
-			gc_mark_done(rt);
-	} else if (gc->phase == GC_SWEEP) {
+	if (gc_is_boehm(rt))
+		return;
+	rt_poll(rt);
+	gc_phase ph = gc_phase_of(gc);
+	if (ph == GC_MARK) {
+		if (!m->in_gc)
+			safepoint_mark(rt, m, tick);
+	} else if (ph == GC_SWEEP) {
 		if ((tick & 63) == 0)
 			gc_sweep_one(rt);
 	}
@@ -412,8 +498,8 @@ mg_runtime *mg_open(const mg_config *cfg)
 	if (!gc)
 		rt_out_of_memory(rt, sizeof *gc);
 	rt->gc = gc;
-	rt->mut.cache = &gc->cache;
 	gc_work_init(rt);
+	gc_sched_init(rt);
 	gc_heap_init(rt);
 	gc->slice_budget = rt->cfg.mark_slice ? rt->cfg.mark_slice : GC_DEFAULT_SLICE;
 	gc_pacer_in in = {.gogc = rt->cfg.gogc, .memlimit = rt->cfg.memlimit, .cons_mark = -1};
@@ -421,7 +507,7 @@ mg_runtime *mg_open(const mg_config *cfg)
 	gc_pacer_compute(&in, &out);
 	gc->pacer.goal = out.goal;
 	gc->pacer.trigger = out.trigger;
-	gc->phase = GC_OFF;
+	gc_set_phase(gc, GC_OFF);
 	gc_workers_init(rt);
 	rt_layers_attach(rt);
 	return rt;
@@ -439,12 +525,15 @@ void mg_close(mg_runtime *rt)
 		free(rt);
 		return;
 	}
+	if (gc && rt->nmuts > 1)
+		mg_fatal(rt, "mg_close: %u other threads are still attached (mg_thread_detach)", rt->nmuts - 1);
 	if (gc)
 		gc_workers_destroy(rt); /* no worker may read the heap from here */
 	rt_destroy(rt); /* extensions first: they may look at the heap */
 	if (gc) {
 		gc_heap_destroy(rt);
 		gc_work_destroy(rt);
+		gc_sched_destroy(rt);
 		free(gc);
 	}
 	free(rt);
@@ -461,9 +550,15 @@ void mg_read_stats(mg_runtime *rt, mg_stats *st)
 	*st = gc->stats;
 	st->heap_mapped = gc->heap_mapped;
 	pthread_mutex_unlock(&gc->heap_lock);
-	st->heap_inuse = gc->heap_live;
+	st->total_alloc = gc_total_alloc(gc);
+	st->total_objects = gc_total_objects(gc);
+	/* What the Ps have allocated since their last flush counts too. */
+	int64_t pending = 0;
+	for (uint32_t i = 0; i < gc->nproc; i++)
+		pending += __atomic_load_n(&gc->ps[i].live_delta, __ATOMIC_RELAXED);
+	st->heap_inuse = gc_heap_live(gc) + (uint64_t)pending;
 	st->heap_goal = gc->pacer.goal;
 	st->heap_trigger = gc->pacer.trigger;
-	st->phase = gc->phase;
+	st->phase = gc_phase_of(gc);
 	st->procs = gc->nproc;
 }

@@ -274,15 +274,29 @@ typedef struct gc_p {
 	void **wbb;
 	uint8_t *wbkind;
 	uint32_t wbn, wbcap;
+	mg_wbstats wb;               /* wbtrace=1: this P's barrier counts this cycle (merged) */
+	/* The mutator's marking on this P this cycle (ns): assists, and
+	 * the rest (safepoint slices, check-ins, root scans). */
+	uint64_t cpu_assist, cpu_background;
+	/* Allocation, the holder's counters (Go's mcache): bytes not yet
+	 * added to gc->heap_live and heap_scan (flushed at every refill, at
+	 * the P's release and with the world stopped: gc_p_flush_alloc), and
+	 * the running totals of bytes and objects (relaxed stores; any
+	 * thread may read them: mg_read_stats). */
+	int64_t live_delta, scan_delta;
+	uint64_t alloc_bytes, alloc_objects;
+	uint64_t alloc_mark;         /* bytes allocated during this cycle's mark */
+	/* The allocation cache, one span per class (Go's mcache is per P). */
+	gc_span *cache[GC_NSPANCLASS];
+	/* The mutator holding the P (atomic: its worker reads it), NULL when
+	 * none does; the worker marks or sweeps only then (sched.c). */
+	struct rt_mutator *held;
+	bool worker_busy;            /* its worker is in a stint or sweeping (under wlock) */
 	/* The worker thread (P > 0). */
 	struct mg_runtime *rt;
 	pthread_t thread;
 	bool thread_started;
 } gc_p;
-
-typedef struct gc_mcache {
-	gc_span *alloc[GC_NSPANCLASS];
-} gc_mcache;
 
 /* What one cycle measures for its gctrace line (DESIGN.md §5). */
 typedef struct gc_cycle {
@@ -339,11 +353,19 @@ typedef struct gc_state {
 	uint64_t peak_inuse;            /* max of inuse_bytes since the last scavenge */
 	uint64_t scavenged_at;          /* rt_nanotime of the last end-of-sweep scavenge (or gc init) */
 	/* collector */
-	gc_phase phase;
+	gc_phase phase;                 /* atomic: written with the world stopped, or by sweep_done */
+	bool globals_scanned;           /* atomic: this cycle's scan of the globals is done */
 	bool wb_on;                     /* barrier enabled (MARK, MARK_TERMINATION) */
 	uint8_t wb_path;                /* the slow path's case: cfg.wb, + GC_WB_COUNTED under
 	                                 * wbtrace=1; set at sweep termination (barrier.c) */
-	bool in_gc;                     /* reentrancy guard */
+	/* Threads (sched.c): who holds which P, and stopping the world. */
+	pthread_mutex_t sched_lock;
+	pthread_cond_t sched_cv;        /* stops, starts, Ps given back */
+	uint32_t nrun;                  /* mutators RUNNING (under sched_lock) */
+	bool stw;                       /* the world is stopped, or being stopped (under sched_lock) */
+	struct rt_mutator *stw_by;      /* the thread that stops it */
+	uint32_t stw_depth;             /* its nested stops */
+	uint64_t p_head, p_tail;        /* the line for Ps: next ticket served, next given */
 	/* Ps and the grey set: each P's two buffers, the shared lists of full
 	 * and empty buffers, and the hand-over list of items whose types have
 	 * hooks, which only P 0 runs (work.c). */
@@ -368,7 +390,8 @@ typedef struct gc_state {
 	uint32_t ndedicated;            /* dedicated workers this cycle: P 1 … P ndedicated */
 	bool shutdown;                  /* workers exit */
 	int64_t bg_credit;              /* atomic: scan work of workers not yet taken by assists */
-	uint64_t worker_scan_work;      /* atomic: the workers' scan work this cycle, for the pacer */
+	uint64_t worker_scan_work;      /* atomic: every P's scan work this cycle, roots included, for the pacer */
+	uint64_t root_work;             /* atomic: of which root scans (stacks, globals) */
 	uint64_t worker_hook_work;      /* chunk-hook work done on worker Ps, all cycles (tests) */
 	double frac_goal;               /* Go's fractionalUtilizationGoal of this cycle */
 	gc_pacer pacer;
@@ -384,7 +407,6 @@ typedef struct gc_state {
 	uint64_t os_requests;           /* for failalloc */
 	mg_stats stats;
 	uint64_t trace_gc_cpu_ns;       /* Go's GC CPU for the gc line's P%: pauses × Ps, no idle */
-	gc_mcache cache;                /* the mutator's (see rt_mutator.cache) */
 	const char *snap_json, *snap_v8;   /* mg_heap_snapshot request */
 	bool snap_pending;
 	int snap_rc, snap_errno;
@@ -405,6 +427,17 @@ static inline bool gc_test_skip(unsigned h) { return RT_UNLIKELY(__atomic_load_n
 /* ---- shared helpers ----------------------------------------------------- */
 
 static inline gc_state *gc_of(mg_runtime *rt) { return rt->gc; }
+
+static inline void gc_atomic_max(uint64_t *x, uint64_t v)
+{
+	uint64_t old = __atomic_load_n(x, __ATOMIC_RELAXED);
+	while (v > old && !__atomic_compare_exchange_n(x, &old, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* The phase, which threads read while one changes it (sweeping's end). */
+static inline gc_phase gc_phase_of(const gc_state *gc) { return __atomic_load_n(&gc->phase, __ATOMIC_RELAXED); }
+static inline void gc_set_phase(gc_state *gc, gc_phase ph) { __atomic_store_n(&gc->phase, ph, __ATOMIC_RELAXED); }
 
 static inline bool gc_in_arena(const gc_state *gc, uintptr_t a)
 {
@@ -481,7 +514,32 @@ void gc_for_each_span(mg_runtime *rt, void (*fn)(mg_runtime *, gc_span *, void *
 /* ---- alloc.c ------------------------------------------------------------ */
 
 void *gc_alloc(mg_runtime *rt, rt_typeinfo *ti, bool array, size_t n);
-void gc_mcache_release(mg_runtime *rt);
+void gc_mcache_release(mg_runtime *rt);  /* every P's cache (the world stopped) */
+void gc_p_flush_alloc(gc_state *gc, gc_p *p);
+/* The bytes and objects allocated so far, all Ps. */
+uint64_t gc_total_alloc(const gc_state *gc);
+uint64_t gc_total_objects(const gc_state *gc);
+static inline uint64_t gc_heap_live(const gc_state *gc) { return __atomic_load_n(&gc->heap_live, __ATOMIC_RELAXED); }
+
+/* ---- sched.c: threads, Ps, stopping the world (DESIGN.md §9) ------------ */
+
+void gc_sched_init(mg_runtime *rt);      /* at mg_open: the caller gets a P */
+void gc_sched_destroy(mg_runtime *rt);
+/* Stops every other attached thread at a safepoint (threads in native code
+ * count as stopped) and returns with the world stopped; nests. */
+void gc_stop_world(mg_runtime *rt);
+void gc_start_world(mg_runtime *rt);
+/* A P held by a thread in native code for this long may be taken by its
+ * mark worker (Go's sysmon retakes a P in a syscall after 20 µs–10 ms). */
+#define GC_NATIVE_RETAKE_NS 1000000u
+/* The worker of P p, about to mark or sweep: true when no thread holds p,
+ * after taking it from a thread in native code for GC_NATIVE_RETAKE_NS.
+ * Takes sched_lock (inside wlock: the one nesting of the two). */
+bool gc_worker_may_take(mg_runtime *rt, gc_p *p);
+/* Scans m's scope roots now (hybrid: its first safepoint in the cycle). */
+void gc_scan_own_roots(mg_runtime *rt, rt_mutator *m);
+/* The rt_mutator of the calling thread, and the P it holds. */
+static inline gc_p *gc_my_p(mg_runtime *rt) { return rt_self(rt)->p; }
 
 /* ---- work.c: Ps and work buffers ---------------------------------------- */
 
@@ -498,8 +556,11 @@ void gc_wbalance_slow(mg_runtime *rt, gc_p *p);
 void gc_wreserve(mg_runtime *rt, gc_p *p, uint32_t n);
 /* An item of a hooked type, found by a worker, for P 0 to do. */
 void gc_whand_over(mg_runtime *rt, gc_work w);
-/* P 0 takes the hand-over list's items into its own buffers; true if any. */
+/* The caller takes the hand-over list's items into its own buffers, if
+ * it may run their hooks (gc_may_hook); true if any. */
 bool gc_wtake_handover(mg_runtime *rt);
+/* One item off the hand-over list (the world stopped); false if none. */
+bool gc_whandover_pop(mg_runtime *rt, gc_work *out);
 /* Drops every grey item and barrier record: mark termination's last act,
  * where none is left unless a protocol step was removed (a test hook). */
 void gc_work_discard(gc_state *gc);
@@ -585,7 +646,27 @@ void gc_workers_merge(mg_runtime *rt);
  * counts these: barrier.c). */
 bool gc_shade(mg_runtime *rt, void *p);
 bool gc_shade_on(mg_runtime *rt, gc_p *pp, void *p);  /* the same, into P pp's buffers */
+/* The root job of the calling thread: its scope roots, and the globals if
+ * no thread has scanned them this cycle (gc->globals_scanned). */
 void gc_scan_roots(mg_runtime *rt);
+/* With the world stopped, into the caller's P: every attached thread's
+ * roots (and the globals), those of the threads not yet scanned this
+ * cycle, or those of the threads in native code. */
+typedef enum gc_roots { GC_ROOTS_ALL, GC_ROOTS_UNSCANNED, GC_ROOTS_NATIVE } gc_roots;
+void gc_scan_all_roots(mg_runtime *rt, gc_roots which);
+/* The hooked items on the hand-over list, by the thread that stopped the
+ * world (gc_mark_done). */
+void gc_do_handover(mg_runtime *rt);
+/* Whether the calling thread may run the scanned hooks of P p's items:
+ * it holds p, and is the only thread attached or has stopped the world
+ * (a hook reads a map header that other threads may be writing). */
+static inline bool gc_may_hook(mg_runtime *rt, const gc_p *p)
+{
+	rt_mutator *m = rt_tls_mut;
+	return m != NULL && m->rt == rt && m->p == p &&
+	       (__atomic_load_n(&rt->nmuts, __ATOMIC_RELAXED) == 1 ||
+	        __atomic_load_n(&rt->gc->stw_by, __ATOMIC_RELAXED) == m);
+}
 bool gc_mark_slice(mg_runtime *rt, uint64_t budget); /* true: no work left */
 void gc_drain(mg_runtime *rt);
 void gc_assist(mg_runtime *rt, size_t bytes);
@@ -674,7 +755,7 @@ static inline void gc_clear_ptrwords(void *dst, size_t nwords)
  * thread that changes the phase. */
 static inline bool gc_workers_may_scan(const gc_state *gc)
 {
-	return gc->phase == GC_MARK && gc->nproc > 1;
+	return gc_phase_of(gc) == GC_MARK && gc->nproc > 1;
 }
 
 /* Bulk moves and clears of heap memory, the bytes after gc_bulk_barrier:
@@ -770,6 +851,8 @@ void gc_boehm_gc(mg_runtime *rt);          /* mg_gc: GC_gcollect, a forced cycle
 void gc_boehm_read_stats(mg_runtime *rt, mg_stats *st);
 const mg_type *gc_boehm_typeof(mg_runtime *rt, const void *p, size_t *len);
 int gc_boehm_snapshot(mg_runtime *rt);     /* unsupported: reports, -1/ENOTSUP */
+void gc_boehm_attach(mg_runtime *rt);      /* mg_thread_attach: a registered libgc thread */
+void gc_boehm_detach(mg_runtime *rt, rt_mutator *m);
 
 /* ---- snapshot.c --------------------------------------------------------- */
 

@@ -63,4 +63,8 @@ int gc_test_boehm_markers(void);
  * unmarked.  0 on the mapgc backend. */
 size_t gc_test_boehm_marked(mg_runtime *rt, const mg_type *t, uint64_t *bytes);
 
+/* The barrier study's counts of the cycle in progress: the cycle's own
+ * and every P's not yet merged (mark termination merges them). */
+void gc_test_cur_wb(mg_runtime *rt, mg_wbstats *out);
+
 #endif

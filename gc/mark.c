@@ -19,7 +19,7 @@
 
 void gc_push(mg_runtime *rt, void *obj, uint32_t from)
 {
-	gc_wput(rt, rt->mut.p, (gc_work){obj, from, 0});
+	gc_wput(rt, gc_my_p(rt), (gc_work){obj, from, 0});
 }
 
 /* A hook-only item goes this many items deep rather than on top, so that
@@ -31,7 +31,7 @@ void gc_push(mg_runtime *rt, void *obj, uint32_t from)
 
 void gc_push_tagged(mg_runtime *rt, void *obj, uint32_t from, uint32_t tag)
 {
-	gc_p *p = rt->mut.p;
+	gc_p *p = gc_my_p(rt);
 	if (tag == 0)
 		mg_fatal(rt, "gc_push_tagged: tag 0 (that is an untagged item)");
 	gc_wput(rt, p, (gc_work){obj, from, tag});
@@ -46,7 +46,7 @@ void gc_push_tagged(mg_runtime *rt, void *obj, uint32_t from, uint32_t tag)
 
 bool gc_tag_pushed(mg_runtime *rt, const void *obj, uint32_t tag)
 {
-	gc_p *p = rt->mut.p;
+	gc_p *p = gc_my_p(rt);
 	/* Outside a scanned hook the base is SIZE_MAX: nothing is found. */
 	if (p->hooked_buf != p->b1)
 		return false;
@@ -129,7 +129,7 @@ static inline bool shade(mg_runtime *rt, gc_state *gc, gc_p *pp, void *p)
 
 bool gc_shade(mg_runtime *rt, void *p)
 {
-	return shade(rt, gc_of(rt), rt->mut.p, p);
+	return shade(rt, gc_of(rt), gc_my_p(rt), p);
 }
 
 bool gc_shade_on(mg_runtime *rt, gc_p *pp, void *p)
@@ -205,7 +205,7 @@ static inline void scan_object(mg_runtime *rt, gc_state *gc, gc_p *p, void *obj,
 
 void gc_scan_object(mg_runtime *rt, void *obj, uint32_t from, uint32_t to)
 {
-	scan_object(rt, gc_of(rt), rt->mut.p, obj, from, to);
+	scan_object(rt, gc_of(rt), gc_my_p(rt), obj, from, to);
 }
 
 /* Scans elements [w.from, to) and runs the type's scanned hook after the
@@ -250,7 +250,7 @@ static uint64_t scan_work_item(mg_runtime *rt, gc_p *p, gc_work w, uint64_t *hoo
 	gc_state *gc = gc_of(rt);
 	uint64_t h = *gc_hdr_of(w.obj);
 	const rt_typeinfo *ti = rt_type_byid(rt, gc_hdr_type(h));
-	if (RT_UNLIKELY(p->id != 0) && RT_UNLIKELY(ti->t->scanned != NULL || (ti->chunk != NULL && w.tag == 0))) {
+	if (RT_UNLIKELY(ti->t->scanned != NULL || (ti->chunk != NULL && w.tag == 0)) && !gc_may_hook(rt, p)) {
 		gc_whand_over(rt, w);
 		return 0;
 	}
@@ -294,38 +294,77 @@ bool gc_worker_drain(mg_runtime *rt, gc_p *p, uint64_t budget)
 			break;
 		}
 		done += scan_work_item(rt, p, w, &hooked);
-		if (RT_UNLIKELY(__atomic_load_n(&rt->gc->stop_workers, __ATOMIC_RELAXED)))
-			break;
+		if (RT_UNLIKELY(__atomic_load_n(&rt->gc->stop_workers, __ATOMIC_RELAXED)) ||
+		    RT_UNLIKELY(__atomic_load_n(&p->held, __ATOMIC_RELAXED) != NULL))
+			break; /* stopped, or a mutator wants the P back */
 	}
 	p->scan_work += done;
 	p->hook_work += hooked;
 	return dry;
 }
 
-static uint64_t scan_rootstack(mg_runtime *rt, const rt_rootstack *st)
+static uint64_t scan_rootstack(mg_runtime *rt, gc_p *p, const rt_rootstack *st)
 {
 	gc_state *gc = gc_of(rt);
 	for (size_t i = 0; i < st->n; i++)
-		shade(rt, gc, rt->mut.p, *st->v[i].slot);
+		shade(rt, gc, p, *st->v[i].slot);
 	return st->n * sizeof(void *);
 }
 
-/* The root job: the mutator's scope roots and the globals, together (the
- * globals are written without barriers, so they are scanned like a stack). */
-void gc_scan_roots(mg_runtime *rt)
+/* Thread m's scope roots (and the globals, the first time in the cycle)
+ * into P p: their bytes count as stacks (and globals) of the gc line, and
+ * as scan work. */
+static void scan_thread_roots(mg_runtime *rt, gc_p *p, rt_mutator *m)
 {
 	gc_state *gc = gc_of(rt);
-	gc->cur.stacks = scan_rootstack(rt, &rt->mut.stack);
-	gc->cur.globals = scan_rootstack(rt, &rt->globals);
-	gc->cur.scan_work += gc->cur.stacks + gc->cur.globals;
-	rt->mut.roots_scanned = true;
+	uint64_t st = scan_rootstack(rt, p, &m->stack), gl = 0;
+	if (!__atomic_exchange_n(&gc->globals_scanned, true, __ATOMIC_RELAXED)) {
+		gl = scan_rootstack(rt, p, &rt->globals);
+		__atomic_fetch_add(&gc->cur.globals, gl, __ATOMIC_RELAXED);
+	}
+	__atomic_fetch_add(&gc->cur.stacks, st, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&gc->root_work, st + gl, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&gc->worker_scan_work, st + gl, __ATOMIC_RELAXED);
+	m->roots_scanned = true;
+}
+
+/* The root job of the calling thread: its scope roots, with the globals
+ * if no thread has scanned them yet this cycle (the globals are written
+ * without barriers by a lone thread, so they are scanned like its stack;
+ * with several threads their stores go through mg_store). */
+void gc_scan_roots(mg_runtime *rt)
+{
+	rt_mutator *m = rt_self(rt);
+	scan_thread_roots(rt, m->p, m);
+}
+
+void gc_scan_all_roots(mg_runtime *rt, gc_roots which)
+{
+	gc_state *gc = gc_of(rt);
+	gc_p *p = rt_self(rt)->p;
+	if (which == GC_ROOTS_ALL) {
+		__atomic_store_n(&gc->cur.stacks, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&gc->cur.globals, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&gc->globals_scanned, false, __ATOMIC_RELAXED);
+	}
+	for (rt_mutator *m = rt->muts; m; m = m->next)
+		if (which == GC_ROOTS_ALL || (!m->roots_scanned && (which == GC_ROOTS_UNSCANNED || m->state == RT_M_NATIVE)))
+			scan_thread_roots(rt, p, m);
+	/* No thread at all, or all attached after the globals' scan. */
+	if (which != GC_ROOTS_NATIVE && !__atomic_exchange_n(&gc->globals_scanned, true, __ATOMIC_RELAXED)) {
+		uint64_t gl = scan_rootstack(rt, p, &rt->globals);
+		__atomic_fetch_add(&gc->cur.globals, gl, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&gc->root_work, gl, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&gc->worker_scan_work, gl, __ATOMIC_RELAXED);
+	}
 }
 
 bool gc_mark_slice(mg_runtime *rt, uint64_t budget)
 {
 	gc_state *gc = gc_of(rt);
-	gc_p *p = rt->mut.p;
-	if (!rt->mut.roots_scanned)
+	rt_mutator *m = rt_self(rt);
+	gc_p *p = m->p;
+	if (!m->roots_scanned)
 		gc_scan_roots(rt);
 	gc_wb_flush(rt, p);
 	uint64_t done = 0, hooked = 0;
@@ -339,19 +378,45 @@ bool gc_mark_slice(mg_runtime *rt, uint64_t budget)
 			break;
 		done += scan_work_item(rt, p, w, &hooked);
 	}
-	gc->cur.scan_work += done; /* inv.hook-not-scan: hook work only bounds the slice */
-	gc->cur.hook_work += hooked;
+	p->scan_work += done; /* inv.hook-not-scan: hook work only bounds the slice */
+	p->hook_work += hooked;
+	__atomic_fetch_add(&gc->worker_scan_work, done, __ATOMIC_RELAXED);
 	bool empty = p->b1->n == 0 && p->b2->n == 0 && gc_atomic_nfull(gc) == 0 &&
 	             __atomic_load_n(&gc->nhandover, __ATOMIC_RELAXED) == 0;
 	gc_wbalance(rt, p); /* what the slice leaves, for a waiting worker */
 	if (rt->cfg.heapcheck) {
-		gc_workers_stop(rt);
-		int bad = gc_heap_check(rt, stderr);
-		if (bad)
-			mg_fatal(rt, "heap check failed: %d violations", bad);
-		gc_workers_resume(rt);
+		/* With the world stopped, every thread's barrier records are
+		 * shaded first: a record not yet flushed is not grey. */
+		gc_stop_world(rt);
+		/* Another thread may have ended the mark while this one waited
+		 * to stop the world (and the background sweeper is busy then). */
+		if (gc_phase_of(gc) == GC_MARK) {
+			gc_workers_stop(rt);
+			for (uint32_t i = 0; i < gc->nproc; i++)
+				gc_wb_flush(rt, &gc->ps[i]);
+			int bad = gc_heap_check(rt, stderr);
+			if (bad)
+				mg_fatal(rt, "heap check failed: %d violations", bad);
+			gc_workers_resume(rt);
+		}
+		gc_start_world(rt);
 	}
 	return empty;
+}
+
+/* The hooked items on the hand-over list, done by the thread that has
+ * stopped the world (gc_mark_done's re-check): what they push is left
+ * for marking to resume with. */
+void gc_do_handover(mg_runtime *rt)
+{
+	gc_p *p = rt_self(rt)->p;
+	gc_work w;
+	uint64_t done = 0, hooked = 0;
+	while (gc_whandover_pop(rt, &w))
+		done += scan_work_item(rt, p, w, &hooked);
+	p->scan_work += done;
+	p->hook_work += hooked;
+	__atomic_fetch_add(&rt->gc->worker_scan_work, done, __ATOMIC_RELAXED);
 }
 
 void gc_drain(mg_runtime *rt)
@@ -363,7 +428,7 @@ void gc_drain(mg_runtime *rt)
 void gc_assist(mg_runtime *rt, size_t bytes)
 {
 	gc_state *gc = gc_of(rt);
-	rt_mutator *m = &rt->mut;
+	rt_mutator *m = rt_self(rt);
 	m->assist_debt += (int64_t)((double)bytes * gc_assist_ratio(rt));
 	/* Pay in whole slices once the debt is worth a slice's fixed costs;
 	 * over-assisting leaves credit for the next allocations. */
@@ -379,15 +444,18 @@ void gc_assist(mg_runtime *rt, size_t bytes)
 			m->assist_debt -= take;
 		}
 	}
-	while (m->assist_debt > 0 && gc->phase == GC_MARK) {
+	while (m->assist_debt > 0 && gc_phase_of(gc) == GC_MARK) {
+		gc_p *p = m->p;
 		uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
-		uint64_t before = gc->cur.scan_work;
-		gc->in_gc = true;
+		uint64_t before = p->scan_work;
+		m->in_gc = true;
 		bool empty = gc_mark_slice(rt, gc->slice_budget);
-		gc->in_gc = false;
-		m->assist_debt -= (int64_t)(gc->cur.scan_work - before);
+		m->in_gc = false;
+		uint64_t did = p->scan_work - before;
+		m->assist_debt -= (int64_t)did;
 		uint64_t cpu = rt_cputime() - c0;
-		gc->cur.cpu_assist += cpu;
+		p->cpu_assist += cpu;
+		m->mark_cpu += cpu;
 		gc_on_slice(rt, rt_nanotime() - t0, cpu);
 		if (empty) {
 			if (gc_workers_mark_done(rt))
@@ -396,7 +464,7 @@ void gc_assist(mg_runtime *rt, size_t bytes)
 				m->assist_debt = 0; /* the workers hold the work: nothing to assist */
 			break;
 		}
-		if (gc->cur.scan_work == before)
+		if (did == 0)
 			break;
 	}
 }

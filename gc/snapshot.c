@@ -147,12 +147,16 @@ static void json_edge(void *ud, const char *label, int64_t elem, void *target)
 	fprintf(j->f, ",\"to\":%zu}", to);
 }
 
-static void json_roots(FILE *f, const snap *sn, const rt_rootstack *st, const char *kind, bool *first)
+/* Scope roots name their thread (tid, from 1); globals have none (0). */
+static void json_roots(FILE *f, const snap *sn, const rt_rootstack *st, const char *kind, uint32_t tid, bool *first)
 {
 	for (size_t i = 0; i < st->n; i++) {
 		fputs(*first ? "\n" : ",\n", f);
 		*first = false;
-		fprintf(f, "{\"kind\":\"%s\",\"name\":", kind);
+		fprintf(f, "{\"kind\":\"%s\",", kind);
+		if (tid)
+			fprintf(f, "\"thread\":%u,", tid);
+		fputs("\"name\":", f);
 		gc_json_str(f, st->v[i].name ? st->v[i].name : "?");
 		size_t to = id_of(sn, *st->v[i].slot);
 		if (to)
@@ -171,8 +175,9 @@ static void write_json(mg_runtime *rt, const snap *sn, FILE *f)
 	        ",\"live_bytes\":%" PRIu64 ",\"nobjects\":%zu,\n\"roots\":[",
 	        gc->cur.n, since / 1000000000, since / 1000 % 1000000, sn->live_bytes, sn->n);
 	bool first = true;
-	json_roots(f, sn, &rt->mut.stack, "scope", &first);
-	json_roots(f, sn, &rt->globals, "global", &first);
+	for (const rt_mutator *m = rt->muts; m; m = m->next)
+		json_roots(f, sn, &m->stack, "scope", m->id, &first);
+	json_roots(f, sn, &rt->globals, "global", 0, &first);
 	fputs("],\n\"objects\":[", f);
 	for (size_t i = 0; i < sn->n; i++) {
 		const void *obj = sn->objs[i];
@@ -328,7 +333,10 @@ static void write_v8(mg_runtime *rt, const snap *sn, FILE *f)
 	str_index(rt, &st, ""); /* index 0 */
 	v8ctx c = {rt, f, sn, &st, true, 0};
 	/* Count edges first: the header gives the totals. */
-	uint64_t nedges = 2 + roots_to_live(sn, &rt->mut.stack) + roots_to_live(sn, &rt->globals);
+	uint32_t scope_live = 0;
+	for (const rt_mutator *m = rt->muts; m; m = m->next)
+		scope_live += roots_to_live(sn, &m->stack);
+	uint64_t nedges = 2 + scope_live + roots_to_live(sn, &rt->globals);
 	for (size_t i = 0; i < sn->n; i++)
 		for_each_edge(rt, sn->objs[i], v8_count_edge, &c);
 	nedges += c.count;
@@ -346,8 +354,7 @@ static void write_v8(mg_runtime *rt, const snap *sn, FILE *f)
 	        "\"node_count\":%zu,\"edge_count\":%" PRIu64 ",\"trace_function_count\":0},\n\"nodes\":[",
 	        sn->n + V8_FIRST_OBJECT, nedges);
 	fprintf(f, "%d,%u,1,0,2,0,0,\n", V8_SYNTHETIC, str_index(rt, &st, "(mapgc roots)"));
-	fprintf(f, "%d,%u,3,0,%u,0,0,\n", V8_SYNTHETIC, str_index(rt, &st, "(scope roots)"),
-	        roots_to_live(sn, &rt->mut.stack));
+	fprintf(f, "%d,%u,3,0,%u,0,0,\n", V8_SYNTHETIC, str_index(rt, &st, "(scope roots)"), scope_live);
 	fprintf(f, "%d,%u,5,0,%u,0,0", V8_SYNTHETIC, str_index(rt, &st, "(global roots)"),
 	        roots_to_live(sn, &rt->globals));
 	for (size_t i = 0; i < sn->n; i++) {
@@ -368,7 +375,8 @@ static void write_v8(mg_runtime *rt, const snap *sn, FILE *f)
 	fputs("],\n\"edges\":[", f);
 	fprintf(f, "%d,1,%d,%d,2,%d", V8_ELEMENT, 1 * V8_NODE_FIELDS, V8_ELEMENT, 2 * V8_NODE_FIELDS);
 	c.first = false;
-	v8_root_edges(&c, &rt->mut.stack);
+	for (const rt_mutator *m = rt->muts; m; m = m->next)
+		v8_root_edges(&c, &m->stack);
 	v8_root_edges(&c, &rt->globals);
 	for (size_t i = 0; i < sn->n; i++) {
 		fputc('\n', f);

@@ -27,7 +27,8 @@
  * bits and clears the marks, outside the lock; the span is then filed, or
  * goes back to the page heap if nothing is left in it, under heap_lock,
  * which guards every span list and the page heap.  The end of sweeping
- * (the phase's change to OFF, the scavenger) is the mutator's.
+ * (the phase's change to OFF, the scavenger) is a mutator's, the first to
+ * find nothing left, under heap_lock.
  */
 #include "gc/gc.h"
 #include "gc/vg.h"
@@ -131,7 +132,7 @@ void gc_sweep_span(mg_runtime *rt, gc_span *s)
 void gc_ensure_swept(mg_runtime *rt, gc_span *s)
 {
 	gc_state *gc = gc_of(rt);
-	if (gc->phase != GC_SWEEP)
+	if (gc_phase_of(gc) != GC_SWEEP)
 		return;
 	uint32_t g = span_gen(s);
 	if (g == gc->sweepgen - 2) {
@@ -148,10 +149,16 @@ void gc_ensure_swept(mg_runtime *rt, gc_span *s)
 static void sweep_done(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
-	if (gc->phase != GC_SWEEP)
+	if (gc_phase_of(gc) != GC_SWEEP)
 		return;
 	gc_bgsweep_stop(rt); /* in flight: its last span filed */
-	gc->phase = GC_OFF;
+	/* Several threads may find the end at once: one ends sweeping. */
+	pthread_mutex_lock(&gc->heap_lock);
+	if (gc_phase_of(gc) != GC_SWEEP) {
+		pthread_mutex_unlock(&gc->heap_lock);
+		return;
+	}
+	gc_set_phase(gc, GC_OFF);
 	gc->test_driven = false;
 	/* Keep mapped memory within 110 % of the larger of the goal and the
 	 * span memory the last cycle actually used at its peak (fragmentation
@@ -162,8 +169,7 @@ static void sweep_done(mg_runtime *rt)
 	 * that one cycle sees (a big structure just died, and its successor is
 	 * being built: every pass of a benchmark) goes back only as fast as
 	 * the program leaves it unused. */
-	uint64_t goal = gc->pacer.goal == UINT64_MAX ? gc->heap_live : gc->pacer.goal;
-	pthread_mutex_lock(&gc->heap_lock);
+	uint64_t goal = gc->pacer.goal == UINT64_MAX ? gc_heap_live(gc) : gc->pacer.goal;
 	uint64_t keep = goal > gc->peak_inuse ? goal : gc->peak_inuse;
 	uint64_t target = keep + keep / 10;
 	uint64_t now = rt_nanotime();
@@ -222,7 +228,7 @@ void gc_sweep_proportional(mg_runtime *rt, uint64_t pending)
 	 * allocated count already (Go's deductSweepCredit): one large array
 	 * can cover the rest of the runway, and then sweep termination would
 	 * have to finish the sweeping inside its pause. */
-	double want = (double)(gc->stats.total_alloc + pending - gc->sweep_live_basis) * gc->sweep_pages_per_byte;
+	double want = (double)(gc_total_alloc(gc) + pending - gc->sweep_live_basis) * gc->sweep_pages_per_byte;
 	/* With no runway the rate is 1e18 pages per byte: the product leaves
 	 * uint64's range, and converting it would be undefined (x86 gives 0,
 	 * which would sweep nothing). */
@@ -230,7 +236,7 @@ void gc_sweep_proportional(mg_runtime *rt, uint64_t pending)
 	while (__atomic_load_n(&gc->sweep_pages_done, __ATOMIC_RELAXED) < target && gc_sweep_one(rt))
 		;
 	/* The background sweeper may have swept the rest: sweeping ends. */
-	if (gc->phase == GC_SWEEP && __atomic_load_n(&gc->unswept_pages, __ATOMIC_RELAXED) == 0)
+	if (gc_phase_of(gc) == GC_SWEEP && __atomic_load_n(&gc->unswept_pages, __ATOMIC_RELAXED) == 0)
 		gc_sweep_one(rt);
 }
 
@@ -269,15 +275,15 @@ void gc_sweep_prepare(mg_runtime *rt)
 		__atomic_store_n(&gc->unswept_pages, gc->unswept_pages + gc->unswept[sc].pages, __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&gc->sweep_pages_done, 0, __ATOMIC_RELAXED);
-	gc->sweep_live_basis = gc->stats.total_alloc;
+	gc->sweep_live_basis = gc_total_alloc(gc);
 	/* Finish 1 MiB of allocation before the trigger (Go's
 	 * sweepMinHeapDistance), so sweep termination finds nothing to do. */
-	uint64_t runway = gc->pacer.trigger > gc->heap_live + SWEEP_MIN_DISTANCE
-	                          ? gc->pacer.trigger - gc->heap_live - SWEEP_MIN_DISTANCE
+	uint64_t runway = gc->pacer.trigger > gc_heap_live(gc) + SWEEP_MIN_DISTANCE
+	                          ? gc->pacer.trigger - gc_heap_live(gc) - SWEEP_MIN_DISTANCE
 	                          : 0;
 	/* No runway: sweep everything with the first allocation. */
 	gc->sweep_pages_per_byte = runway ? (double)gc->unswept_pages / (double)runway : 1e18;
-	gc->phase = GC_SWEEP;
+	gc_set_phase(gc, GC_SWEEP);
 	pthread_mutex_unlock(&gc->heap_lock);
 	gc_bgsweep_start(rt);
 }

@@ -33,8 +33,8 @@ gc_color gc_test_color(mg_runtime *rt, const void *p)
 	if (sp)
 		gc_ensure_swept(rt, sp);
 	/* Barrier records are as good as shaded: the next slice flushes them. */
-	if (gc->phase == GC_MARK)
-		gc_wb_flush(rt, rt->mut.p);
+	if (gc_phase_of(gc) == GC_MARK)
+		gc_wb_flush(rt, gc_my_p(rt));
 	uint32_t idx;
 	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
 	if (!s)
@@ -61,12 +61,12 @@ const char *gc_test_color_name(gc_color c)
 	return n[c];
 }
 
-int gc_test_phase(mg_runtime *rt) { return gc_of(rt)->phase; }
+int gc_test_phase(mg_runtime *rt) { return gc_phase_of(gc_of(rt)); }
 
 void gc_test_begin_mark(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
-	while (gc->phase == GC_MARK) {
+	while (gc_phase_of(gc) == GC_MARK) {
 		gc_drain(rt);
 		gc_mark_done(rt);
 	}
@@ -86,7 +86,7 @@ void gc_test_finish_mark(mg_runtime *rt)
 	/* Mark termination restarts marking while work is left (the
 	 * re-check): the test asked for the end, so what is left is drained. */
 	gc_mark_done(rt);
-	while (gc_of(rt)->phase == GC_MARK) {
+	while (gc_phase_of(gc_of(rt)) == GC_MARK) {
 		gc_drain(rt);
 		gc_mark_done(rt);
 	}
@@ -94,7 +94,7 @@ void gc_test_finish_mark(mg_runtime *rt)
 
 void gc_test_wb_flush(mg_runtime *rt)
 {
-	gc_wb_flush(rt, rt->mut.p);
+	gc_wb_flush(rt, gc_my_p(rt));
 }
 
 void gc_test_sweep_all(mg_runtime *rt)
@@ -126,9 +126,10 @@ void gc_test_free_object(mg_runtime *rt, void *p)
 void gc_test_scan_work(mg_runtime *rt, uint64_t *scan, uint64_t *hook)
 {
 	gc_state *gc = gc_of(rt);
-	*scan = gc->cur.scan_work;
+	/* Until mark termination merges them: every P's, and the roots'. */
+	*scan = gc->cur.scan_work + __atomic_load_n(&gc->root_work, __ATOMIC_RELAXED);
 	*hook = gc->cur.hook_work;
-	for (uint32_t i = 1; i < gc->nproc; i++) {
+	for (uint32_t i = 0; i < gc->nproc; i++) {
 		*scan += gc->ps[i].scan_work;
 		*hook += gc->ps[i].hook_work;
 	}
@@ -143,8 +144,8 @@ int gc_test_heap_check(mg_runtime *rt, FILE *report)
 {
 	/* The workers stop for it, as for the check after each slice. */
 	gc_workers_stop(rt);
-	if (gc_of(rt)->phase == GC_MARK)
-		gc_wb_flush(rt, rt->mut.p);
+	if (gc_phase_of(gc_of(rt)) == GC_MARK)
+		gc_wb_flush(rt, gc_my_p(rt));
 	int bad = gc_heap_check(rt, report);
 	gc_workers_resume(rt);
 	return bad;
@@ -168,4 +169,15 @@ uint32_t gc_test_size_class(size_t size, uint32_t *slot_size, uint32_t *npages)
 	if (npages)
 		*npages = c ? gc_class_npages(c) : 0;
 	return c;
+}
+
+void gc_test_cur_wb(mg_runtime *rt, mg_wbstats *out)
+{
+	gc_state *gc = gc_of(rt);
+	*out = gc->cur.wb;
+	for (uint32_t i = 0; i < gc->nproc; i++) {
+#define GC_X_ADD(field, key, shift, what) out->field += gc->ps[i].wb.field;
+		MG_WBSTATS_LIST(GC_X_ADD)
+#undef GC_X_ADD
+	}
 }

@@ -281,7 +281,7 @@ int gc_heap_check(mg_runtime *rt, FILE *report)
 	gc_state *gc = gc_of(rt);
 	hcheck h = {report, 0};
 	gc_for_each_span(rt, check_marked_allocated, &h);
-	if (gc->phase != GC_MARK && gc->phase != GC_MARK_TERMINATION)
+	if (gc_phase_of(gc) != GC_MARK && gc_phase_of(gc) != GC_MARK_TERMINATION)
 		return h.bad;
 
 	/* The grey set, into checkbits. */
@@ -289,17 +289,23 @@ int gc_heap_check(mg_runtime *rt, FILE *report)
 	greyctx g = {rt, &h, {0}};
 	gc_work_foreach(gc, grey_item, &g);
 
-	bool strong = rt->cfg.wb == MG_WB_DIJKSTRA || (rt->cfg.wb == MG_WB_HYBRID && !rt->mut.roots_scanned);
+	/* Under hybrid the strong invariant holds until a thread's roots are
+	 * scanned; the roots not yet scanned protect what they reach. */
+	bool any_scanned = false;
+	for (const rt_mutator *m = rt->muts; m; m = m->next)
+		any_scanned |= m->roots_scanned;
+	bool strong = rt->cfg.wb == MG_WB_DIJKSTRA || (rt->cfg.wb == MG_WB_HYBRID && !any_scanned);
 	if (!strong) {
 		objvec st = {0};
 		for (size_t i = 0; i < g.grey.n; i++)
 			for_each_field(rt, g.grey.v[i], protect_field, &st);
-		if (!rt->mut.roots_scanned || rt->cfg.wb == MG_WB_DIJKSTRA) {
-			for (size_t i = 0; i < rt->mut.stack.n; i++)
-				protect_from(rt, &st, *rt->mut.stack.v[i].slot);
+		for (const rt_mutator *m = rt->muts; m; m = m->next)
+			if (!m->roots_scanned || rt->cfg.wb == MG_WB_DIJKSTRA)
+				for (size_t i = 0; i < m->stack.n; i++)
+					protect_from(rt, &st, *m->stack.v[i].slot);
+		if (!__atomic_load_n(&gc->globals_scanned, __ATOMIC_RELAXED) || rt->cfg.wb == MG_WB_DIJKSTRA)
 			for (size_t i = 0; i < rt->globals.n; i++)
 				protect_from(rt, &st, *rt->globals.v[i].slot);
-		}
 		while (st.n)
 			for_each_field(rt, st.v[--st.n], protect_field, &st);
 		free(st.v);
@@ -368,6 +374,7 @@ typedef struct pnode {
 	int64_t parent;   /* -1: a root */
 	uint32_t field;   /* field index in the parent, or the root index */
 	bool global;
+	const rt_mutator *m; /* a scope root's thread */
 } pnode;
 
 typedef struct pathsearch {
@@ -376,6 +383,7 @@ typedef struct pathsearch {
 	uintptr_t target;
 	int64_t found;
 	int64_t cur;
+	const rt_mutator *root_m; /* the thread whose roots are being added */
 } pathsearch;
 
 static void ps_add(mg_runtime *rt, pathsearch *ps, void *p, int64_t parent, uint32_t field, bool global)
@@ -397,7 +405,7 @@ static void ps_add(mg_runtime *rt, pathsearch *ps, void *p, int64_t parent, uint
 			rt_out_of_memory(rt, ps->cap * sizeof *v);
 		ps->v = v;
 	}
-	ps->v[ps->n++] = (pnode){p, parent, field, global};
+	ps->v[ps->n++] = (pnode){p, parent, field, global, ps->root_m};
 	if (hit) {
 		ps->found = (int64_t)ps->n - 1;
 		return;
@@ -422,8 +430,12 @@ static void print_path(mg_runtime *rt, uintptr_t target)
 {
 	pathsearch ps = {.target = target, .found = -1};
 	gc_for_each_span(rt, clear_scratch, NULL);
-	for (size_t i = 0; i < rt->mut.stack.n; i++)
-		ps_add(rt, &ps, *rt->mut.stack.v[i].slot, -1, (uint32_t)i, false);
+	for (const rt_mutator *m = rt->muts; m; m = m->next) {
+		ps.root_m = m;
+		for (size_t i = 0; i < m->stack.n; i++)
+			ps_add(rt, &ps, *m->stack.v[i].slot, -1, (uint32_t)i, false);
+	}
+	ps.root_m = NULL;
 	for (size_t i = 0; i < rt->globals.n; i++)
 		ps_add(rt, &ps, *rt->globals.v[i].slot, -1, (uint32_t)i, true);
 	for (size_t i = 0; i < ps.n && ps.found < 0; i++) {
@@ -455,8 +467,12 @@ static void print_path(mg_runtime *rt, uintptr_t target)
 		if (gc_bit(s->allocbits, idx))
 			describe(rt, what, sizeof what, obj_of(s, idx));
 		if (nd->parent < 0) {
-			const rt_root *r = nd->global ? &rt->globals.v[nd->field] : &rt->mut.stack.v[nd->field];
-			fprintf(stderr, "\t%s root \"%s\" -> %p (%s)%s\n", nd->global ? "global" : "scope",
+			const rt_root *r = nd->global ? &rt->globals.v[nd->field] : &nd->m->stack.v[nd->field];
+			/* With several threads (ever), a scope root names its thread. */
+			char thr[32] = "";
+			if (!nd->global && rt->next_mid > 1)
+				snprintf(thr, sizeof thr, "thread %u ", nd->m->id);
+			fprintf(stderr, "\t%s%s root \"%s\" -> %p (%s)%s\n", thr, nd->global ? "global" : "scope",
 			        r->name ? r->name : "?", nd->obj, what, j == 0 ? "  <- here" : "");
 		} else {
 			void *parent = ps.v[nd->parent].obj;
@@ -502,8 +518,9 @@ void gc_remark(mg_runtime *rt)
 {
 	cmark c = {.check = rt->cfg.checkmark != 0};
 	gc_for_each_span(rt, clear_check, NULL);
-	for (size_t i = 0; i < rt->mut.stack.n && !c.bad; i++)
-		cm_visit(rt, &c, *rt->mut.stack.v[i].slot);
+	for (const rt_mutator *m = rt->muts; m && !c.bad; m = m->next)
+		for (size_t i = 0; i < m->stack.n && !c.bad; i++)
+			cm_visit(rt, &c, *m->stack.v[i].slot);
 	for (size_t i = 0; i < rt->globals.n && !c.bad; i++)
 		cm_visit(rt, &c, *rt->globals.v[i].slot);
 	while (c.stack.n && !c.bad)

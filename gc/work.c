@@ -11,18 +11,20 @@
  * woken when a buffer is published (gc_wput_slow, gc_wdispose,
  * gc_wbalance).
  *
- * HOOKED TYPES.  A type with a scanned hook (maps, iterators) is scanned
- * by P 0 only, the mutator's own P: the hooks read the map's header, which
- * the mutator writes, and on its own thread they read it as of one moment
- * with no race; so is an untagged item of a type with a chunk hook
+ * HOOKED TYPES.  A type with a scanned hook (maps, iterators, under
+ * maptrace) is scanned only by a mutator that no other thread can race:
+ * the only thread attached, or the one that has stopped the world
+ * (gc_may_hook): the hooks read the map's header, which mutators write,
+ * and so read it as of one moment with no race; so is an untagged item of a type with a chunk hook
  * (maptrace's bucket arrays met before their map: the layer's table of
  * such arrays is P 0's).  A tagged chunk item (the array's role, given by
  * its holder's hook) may be done by any P: the chunk hook reads only the
  * array's tophash words and overflow links, which the map writes with
  * atomic stores, and gathers its figures per P (gc_current_pid), merged at
- * the cycle's end.  A worker that pops an item P 0 must do hands it over
- * (gc_whand_over) to a list that P 0 takes in its next slice or end-of-mark
- * check.
+ * the cycle's end.  A P that pops an item it may not do hands it over
+ * (gc_whand_over) to a list that the lone mutator takes in its next slice
+ * or end-of-mark check, or, with several threads, the stopped world of
+ * the end of mark does (gc_do_handover).
  *
  * With MAPGC_PROCS=1 there is no worker: P 0's buffers only move to and
  * from the lists when both are full or empty, and mark work is done in
@@ -216,12 +218,14 @@ bool gc_wtake_handover(mg_runtime *rt)
 	gc_state *gc = gc_of(rt);
 	if (__atomic_load_n(&gc->nhandover, __ATOMIC_RELAXED) == 0)
 		return false;
+	gc_p *p0 = gc_my_p(rt);
+	if (!gc_may_hook(rt, p0))
+		return false; /* several threads: the stopped world does them (gc_do_handover) */
 	pthread_mutex_lock(&gc->wlock);
 	gc_wbuf *list = gc->handover;
 	gc->handover = NULL;
 	__atomic_store_n(&gc->nhandover, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&gc->wlock);
-	gc_p *p0 = &gc->ps[0];
 	bool any = false;
 	while (list) {
 		gc_wbuf *b = list;
@@ -232,6 +236,26 @@ bool gc_wtake_handover(mg_runtime *rt)
 		}
 		put_empty(gc, b);
 	}
+	return any;
+}
+
+bool gc_whandover_pop(mg_runtime *rt, gc_work *out)
+{
+	gc_state *gc = gc_of(rt);
+	bool any = false;
+	pthread_mutex_lock(&gc->wlock);
+	gc_wbuf *b;
+	while ((b = gc->handover) != NULL && b->n == 0) {
+		gc->handover = b->next;
+		b->next = gc->wempty;
+		gc->wempty = b;
+	}
+	if (b) {
+		*out = b->obj[--b->n];
+		__atomic_store_n(&gc->nhandover, gc->nhandover - 1, __ATOMIC_RELAXED);
+		any = true;
+	}
+	pthread_mutex_unlock(&gc->wlock);
 	return any;
 }
 
@@ -308,7 +332,6 @@ void gc_work_init(mg_runtime *rt)
 		if (!p->wbb || (rt->cfg.wbtrace && !p->wbkind))
 			rt_out_of_memory(rt, p->wbcap * sizeof *p->wbb);
 	}
-	rt->mut.p = &gc->ps[0];
 }
 
 void gc_work_destroy(mg_runtime *rt)

@@ -83,15 +83,16 @@ static bool stint(mg_runtime *rt, gc_p *p)
 		__atomic_fetch_add(&gc->bg_credit, (int64_t)work, __ATOMIC_RELAXED);
 		if (dry)
 			return true;
-		if (__atomic_load_n(&gc->stop_workers, __ATOMIC_RELAXED))
+		if (__atomic_load_n(&gc->stop_workers, __ATOMIC_RELAXED) || __atomic_load_n(&p->held, __ATOMIC_RELAXED))
 			return false;
 		gc_wbalance(rt, p);
 	}
 }
 
-static bool may_mark(const gc_state *gc)
+/* Under wlock. */
+static bool may_mark(mg_runtime *rt, const gc_state *gc, gc_p *p)
 {
-	return gc->workers_on && !gc->stop_workers && !gc->shutdown;
+	return gc->workers_on && !gc->stop_workers && !gc->shutdown && gc_worker_may_take(rt, p);
 }
 
 _Thread_local uint32_t gc_tls_pid;
@@ -105,15 +106,18 @@ static void *worker_main(void *arg)
 	gc_tls_pid = p->id;
 	pthread_mutex_lock(&gc->wlock);
 	while (!gc->shutdown) {
-		if (!may_mark(gc)) {
-			if (p->id == 1 && gc->bgsweep && !gc->workers_on) {
+		if (!may_mark(rt, gc, p)) {
+			if (p->id == 1 && gc->bgsweep && !gc->workers_on && gc_worker_may_take(rt, p)) {
 				gc->bgsweep_busy = true;
+				p->worker_busy = true;
 				pthread_mutex_unlock(&gc->wlock);
 				bool more = true;
-				while (__atomic_load_n(&gc->bgsweep, __ATOMIC_RELAXED) && (more = gc_bgsweep_one(rt)))
+				while (__atomic_load_n(&gc->bgsweep, __ATOMIC_RELAXED) &&
+				       !__atomic_load_n(&p->held, __ATOMIC_RELAXED) && (more = gc_bgsweep_one(rt)))
 					;
 				pthread_mutex_lock(&gc->wlock);
 				gc->bgsweep_busy = false;
+				p->worker_busy = false;
 				if (!more)
 					__atomic_store_n(&gc->bgsweep, false, __ATOMIC_RELAXED);
 				pthread_cond_broadcast(&gc->mut_cv);
@@ -123,11 +127,13 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		gc->nrunning++;
+		p->worker_busy = true;
 		pthread_mutex_unlock(&gc->wlock);
 		bool dry = stint(rt, p);
 		pthread_mutex_lock(&gc->wlock);
 		gc->nrunning--;
-		if (gc->nrunning == 0 || !dry)
+		p->worker_busy = false;
+		if (gc->nrunning == 0 || !dry || __atomic_load_n(&p->held, __ATOMIC_RELAXED))
 			pthread_cond_broadcast(&gc->mut_cv);
 		if (!dry)
 			continue;
@@ -136,7 +142,7 @@ static void *worker_main(void *arg)
 		if (gc->nrunning == 0 && gc->nfull == 0)
 			__atomic_store_n(&gc->p0_req, GC_P0_CHECKIN, __ATOMIC_RELAXED);
 		__atomic_store_n(&gc->nwaiting, gc->nwaiting + 1, __ATOMIC_RELAXED);
-		while (may_mark(gc) && gc->nfull == 0)
+		while (may_mark(rt, gc, p) && gc->nfull == 0)
 			pthread_cond_wait(&gc->work_cv, &gc->wlock);
 		__atomic_store_n(&gc->nwaiting, gc->nwaiting - 1, __ATOMIC_RELAXED);
 	}
@@ -188,13 +194,6 @@ void gc_workers_start_cycle(mg_runtime *rt)
 	/* gcstoptheworld: every P marks, all dedicated (Go's rule). */
 	gc->ndedicated = rt->cfg.stoptheworld ? gc->nproc - 1 : dedicated;
 	pthread_mutex_lock(&gc->wlock);
-	for (uint32_t i = 1; i < gc->nproc; i++) {
-		gc_p *p = &gc->ps[i];
-		p->heap2 = p->heap2_scan = p->scan_work = p->hook_work = 0;
-		p->cpu_dedicated = p->cpu_fractional = p->cpu_idle = 0;
-	}
-	gc->worker_scan_work = 0;
-	gc->bg_credit = 0;
 	gc->stop_workers = 0;
 	gc->workers_on = true;
 	pthread_cond_broadcast(&gc->work_cv);
@@ -241,7 +240,7 @@ void gc_workers_resume(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
 	/* In mark termination the world stays stopped (a heap check there). */
-	if (gc->nproc == 1 || gc->phase != GC_MARK)
+	if (gc->nproc == 1 || gc_phase_of(gc) != GC_MARK)
 		return;
 	pthread_mutex_lock(&gc->wlock);
 	__atomic_store_n(&gc->stop_workers, 0, __ATOMIC_RELAXED);
@@ -290,16 +289,24 @@ void gc_workers_merge(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
 	gc_cycle *c = &gc->cur;
+	c->scan_work += __atomic_load_n(&gc->root_work, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < gc->nproc; i++) {
 		gc_p *p = &gc->ps[i];
 		c->heap2 += p->heap2;
 		c->heap2_scan += p->heap2_scan;
 		p->heap2 = p->heap2_scan = 0;
-		if (i == 0)
-			continue; /* P 0's scan work and times go to gc->cur as they happen */
+		c->cpu_assist += p->cpu_assist;
+		c->cpu_background += p->cpu_background;
+		c->alloc_during_mark += p->alloc_mark;
+		p->cpu_assist = p->cpu_background = p->alloc_mark = 0;
 		c->scan_work += p->scan_work;
 		c->hook_work += p->hook_work;
-		gc->worker_hook_work += p->hook_work;
+#define GC_X_ADD(field, key, shift, what) c->wb.field += p->wb.field;
+		MG_WBSTATS_LIST(GC_X_ADD)
+#undef GC_X_ADD
+		memset(&p->wb, 0, sizeof p->wb);
+		if (i != 0)
+			gc->worker_hook_work += p->hook_work;
 		c->cpu_dedicated += p->cpu_dedicated;
 		c->cpu_fractional += p->cpu_fractional;
 		c->cpu_idle += p->cpu_idle;
@@ -308,38 +315,45 @@ void gc_workers_merge(mg_runtime *rt)
 	}
 }
 
-/* P 0 checks in: the ragged barrier of the end of mark, with one mutator
- * (see the essay).  Called by the mutator during MARK when p0_req is set;
- * returns with marking still going on, or after mark termination. */
+/* A mutator checks in: the ragged barrier of the end of mark (see the
+ * essay).  Called by a mutator during MARK when p0_req is set; returns
+ * with marking still going on, or after mark termination.  With several
+ * threads the first to see the request answers it for its own P; the
+ * others' barrier buffers are flushed by the stopped world's re-check,
+ * which restarts marking if they held anything. */
 void gc_p0_checkin(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
-	gc_p *p0 = rt->mut.p;
+	rt_mutator *m = rt_self(rt);
+	gc_p *p0 = m->p;
 	int req = __atomic_exchange_n(&gc->p0_req, 0, __ATOMIC_RELAXED);
-	if (gc->phase != GC_MARK || gc->in_gc)
+	if (gc_phase_of(gc) != GC_MARK || m->in_gc)
 		return;
-	/* The second stage: P 0 flushed and had nothing at its last check-in
-	 * and no worker has run since: stop the world (gc_mark_done's re-check
-	 * finds what the mutator's barrier recorded in between). */
-	if (req == GC_P0_STOP && rt->mut.roots_scanned && gc_workers_mark_done(rt)) {
+	/* The second stage: this P flushed and had nothing at its last
+	 * check-in and no worker has run since: stop the world (gc_mark_done's
+	 * re-check finds what barriers recorded in between). */
+	if (req == GC_P0_STOP && m->roots_scanned && gc_workers_mark_done(rt)) {
 		gc_mark_done(rt);
 		return;
 	}
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
-	gc->in_gc = true;
+	m->in_gc = true;
 	gc_wb_flush(rt, p0);
-	if (!rt->mut.roots_scanned) {
+	if (!m->roots_scanned) {
 		gc_scan_roots(rt);
 	} else if (p0->b1->n || p0->b2->n || __atomic_load_n(&gc->nhandover, __ATOMIC_RELAXED)) {
-		/* Hooked items are P 0's to do; the rest goes to the workers. */
+		/* Hooked items are the lone mutator's to do; the rest goes to the workers. */
 		if (gc_wtake_handover(rt))
 			gc_mark_slice(rt, gc->slice_budget);
+		else if (!p0->b1->n && !p0->b2->n && gc_workers_mark_done(rt))
+			__atomic_store_n(&gc->p0_req, GC_P0_STOP, __ATOMIC_RELAXED); /* only the stopped world can */
 	} else if (gc_workers_mark_done(rt)) {
 		__atomic_store_n(&gc->p0_req, GC_P0_STOP, __ATOMIC_RELAXED);
 	}
 	gc_wdispose(rt, p0);
-	gc->in_gc = false;
+	m->in_gc = false;
 	uint64_t cpu = rt_cputime() - c0;
-	gc->cur.cpu_background += cpu;
+	p0->cpu_background += cpu;
+	m->mark_cpu += cpu;
 	gc_on_slice(rt, rt_nanotime() - t0, cpu);
 }

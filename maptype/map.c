@@ -321,7 +321,7 @@ mg_hmap *mg_map_new(mg_runtime *rt, const mg_maptype *t, size_t hint)
 	mg_hmap *h = gc_alloc(rt, mrt->hmap_ti, false, 1);
 	h->t = t;
 	map_set_hash0(h, (uint32_t)rt_rand(rt));
-	h->id = mrt->next_id++;
+	h->id = __atomic_fetch_add(&mrt->next_id, 1, __ATOMIC_RELAXED);
 	uint8_t B = 0;
 	while (map_over_load_factor((int64_t)hint, B))
 		B++;

@@ -207,9 +207,10 @@ struct mg_hiter {
 
 struct map_rt {
 	mg_maptype **types;     /* cache of map types */
-	size_t ntypes, cap;
+	size_t ntypes, cap;         /* read with acquire (ntypes); grown under lock */
+	pthread_mutex_t lock;       /* mg_maptype_get's additions */
 	rt_typeinfo *hmap_ti, *extra_ti, *ovflist_ti, *ovf_ti, *iter_ti;
-	uint32_t next_id;
+	uint32_t next_id;           /* atomic */
 	bool test_no_evac_barrier; /* tests only: evacuation copies without barriers */
 	struct map_trace *trace;   /* trace.c's figures, found from a map type in its hooks */
 };

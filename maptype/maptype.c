@@ -22,7 +22,11 @@ static const mg_field hmap_fields[] = {
 	{offsetof(mg_hmap, oldbuckets), "oldbuckets"},
 	{offsetof(mg_hmap, extra), "extra"},
 };
-static const mg_type hmap_type = {"hmap", sizeof(mg_hmap), 8, hmap_fields, 3, map_hmap_scanned, NULL};
+/* With maptrace the marker calls a hook on every hmap and hiter it scans
+ * (trace.c); without, the types have none, and the marker does them like
+ * any object, on any P (gc/work.c, HOOKED TYPES). */
+static const mg_type hmap_type = {"hmap", sizeof(mg_hmap), 8, hmap_fields, 3, NULL, NULL};
+static const mg_type hmap_type_traced = {"hmap", sizeof(mg_hmap), 8, hmap_fields, 3, map_hmap_scanned, NULL};
 
 static const mg_field extra_fields[] = {
 	{offsetof(map_extra, overflow), "overflow"},
@@ -44,7 +48,8 @@ static const mg_field iter_fields[] = {
 	{offsetof(mg_hiter, overflow), "it.overflow"},
 	{offsetof(mg_hiter, oldoverflow), "it.oldoverflow"},
 };
-static const mg_type iter_type = {"hiter", sizeof(mg_hiter), 8, iter_fields, 5, map_iter_scanned, NULL};
+static const mg_type iter_type = {"hiter", sizeof(mg_hiter), 8, iter_fields, 5, NULL, NULL};
+static const mg_type iter_type_traced = {"hiter", sizeof(mg_hiter), 8, iter_fields, 5, map_iter_scanned, NULL};
 
 static const char map_rt_key;
 
@@ -60,6 +65,7 @@ static void map_rt_destroy(mg_runtime *rt, void *data)
 		free(t);
 	}
 	free(m->types);
+	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
 
@@ -71,12 +77,14 @@ map_rt *map_rt_of(mg_runtime *rt)
 	m = calloc(1, sizeof *m);
 	if (!m)
 		rt_out_of_memory(rt, sizeof *m);
-	m->hmap_ti = rt_type_register(rt, &hmap_type);
+	pthread_mutex_init(&m->lock, NULL);
+	bool traced = rt->cfg.maptrace != 0;
+	m->hmap_ti = rt_type_register(rt, traced ? &hmap_type_traced : &hmap_type);
 	m->hmap_ti->describe = map_snapshot_describe;
 	m->extra_ti = rt_type_register(rt, &extra_type);
 	m->ovf_ti = rt_type_register(rt, &ovf_type);
 	m->ovflist_ti = rt_type_register(rt, &ovflist_type);
-	m->iter_ti = rt_type_register(rt, &iter_type);
+	m->iter_ti = rt_type_register(rt, traced ? &iter_type_traced : &iter_type);
 	m->next_id = 1;
 	rt_ext_put(rt, &map_rt_key, m, map_rt_destroy);
 	return m;
@@ -181,11 +189,15 @@ static mg_maptype *maptype_make(mg_runtime *rt, const mg_type *key, const mg_typ
 const mg_maptype *mg_maptype_get(mg_runtime *rt, const mg_type *key, const mg_type *elem)
 {
 	map_rt *m = map_rt_of(rt);
-	for (size_t i = 0; i < m->ntypes; i++)
-		if (m->types[i]->key == key && m->types[i]->elem == elem)
-			return m->types[i];
 	if (key->align > 8 || elem->align > 8)
 		mg_fatal(rt, "map key/elem alignment over 8 is not supported");
+	/* Threads may ask at once: one makes each type. */
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->ntypes; i++)
+		if (m->types[i]->key == key && m->types[i]->elem == elem) {
+			pthread_mutex_unlock(&m->lock);
+			return m->types[i];
+		}
 	if (m->ntypes == m->cap) {
 		m->cap = m->cap ? m->cap * 2 : 16;
 		mg_maptype **v = realloc(m->types, m->cap * sizeof *v);
@@ -195,5 +207,6 @@ const mg_maptype *mg_maptype_get(mg_runtime *rt, const mg_type *key, const mg_ty
 	}
 	mg_maptype *mt = maptype_make(rt, key, elem);
 	m->types[m->ntypes++] = mt;
+	pthread_mutex_unlock(&m->lock);
 	return mt;
 }

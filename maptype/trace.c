@@ -734,6 +734,7 @@ static void on_cycle(mg_runtime *rt, rt_cycle_event ev, uint32_t cycle, void *ud
 static void map_trace_attach(mg_runtime *rt)
 {
 	rt_cycle_hook_add(rt, on_cycle, NULL);
+	map_rt_of(rt); /* made now, by the one thread: map_rt_of's lookup is then read-only */
 }
 
 /* Every runtime gets the map line, maps or not (a trace of a map-free

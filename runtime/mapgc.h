@@ -19,6 +19,7 @@
 #ifndef MAPGC_H
 #define MAPGC_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -151,7 +152,9 @@ typedef enum mg_failure { MG_FATAL, MG_PANIC } mg_failure;
 /* Called after the message ("fatal error: …" / "panic: …") has been printed.
  * A handler must not return (it longjmps); if it returns, or none is
  * installed, the process exits with status 2, as a Go program does.  After
- * a fatal error the runtime may only be closed, not used. */
+ * a fatal error the runtime may only be closed, not used.  The handler runs
+ * only for failures on the thread that opened the runtime; on any other
+ * thread the process exits. */
 typedef void (*mg_failure_handler)(void *ud, mg_failure kind, const char *msg);
 MG_API void mg_set_failure_handler(mg_runtime *rt, mg_failure_handler fn, void *ud);
 
@@ -234,6 +237,26 @@ MG_API void mg_typed_clear(mg_runtime *rt, const mg_type *t, void *dst, size_t n
 MG_API void mg_gc(mg_runtime *rt);            /* a full, forced cycle, then a full sweep */
 MG_API void mg_safepoint(mg_runtime *rt);     /* lets the collector do a bounded slice of work */
 
+/* ---- threads (DESIGN.md §9) ---------------------------------------------
+ * Every thread that touches the heap is attached: mg_open attaches its
+ * caller, mg_thread_attach any other (threads are numbered 1, 2, … in
+ * attach order), mg_thread_detach before it exits, with no scope entered.
+ * A heap call from a thread that is not attached is a fatal error.  An
+ * attached thread holds one of the runtime's MAPGC_PROCS Ps while it runs;
+ * more threads than Ps wait for one (at attach, and on leaving native
+ * code).  Stopping the world waits for every thread to reach a safepoint:
+ * an allocation, mg_safepoint or a scope exit; a thread that runs long
+ * without one, or blocks, must say so with mg_enter_native (it then holds
+ * no P and touches no heap object) and mg_leave_native (which waits while
+ * the world is stopped).  mg_mutex_lock locks a mutex that way.  Debug
+ * builds report a stop that has waited over 1 s, naming the thread.  With
+ * several threads, stores into global roots go through mg_store too. */
+MG_API void mg_thread_attach(mg_runtime *rt);
+MG_API void mg_thread_detach(mg_runtime *rt);
+MG_API void mg_enter_native(mg_runtime *rt);
+MG_API void mg_leave_native(mg_runtime *rt);
+MG_API void mg_mutex_lock(mg_runtime *rt, pthread_mutex_t *mu);
+
 /* The barrier study (MAPGC_DEBUG=wbtrace=1; DESIGN.md §5, the wb line):
  * what the write barrier did in a cycle.  X(field, key, shift, what), in
  * the order of the wb line: mg_wbstats.field counts it, the wb line prints
@@ -290,6 +313,7 @@ typedef struct mg_stats {
 	uint64_t mutator_mark_cpu_ns; /* marking on mutator threads: assists and safepoint slices */
 	uint64_t worker_mark_cpu_ns;  /* marking on the mark worker threads, every mode */
 	uint64_t mark_done_restarts;  /* end-of-mark re-checks that found work (Go #27993) */
+	uint64_t p_yields;            /* Ps given up at a safepoint to a thread waiting for one */
 	uint32_t procs;               /* Ps (MAPGC_PROCS) */
 } mg_stats;
 

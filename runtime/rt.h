@@ -16,15 +16,20 @@
  * order of entry, checked).  Global roots are a separate growable array.
  * Both are scanned precisely at the start of mark; nothing on the C stack is.
  *
- * Mutator state.  Everything a mutating thread touches on the fast paths —
- * its root stack, allocation cache, assist debt — lives in rt_mutator, reached
- * from the runtime, never in globals, so a second mutator is another struct.
+ * Mutators.  Everything a mutating thread touches on the fast paths — its
+ * root stack, assist debt, its P (allocation cache, barrier buffer) — lives
+ * in its rt_mutator, one per attached thread (mg_thread_attach; mg_open
+ * attaches its caller), reached through thread-local storage (rt_self) and
+ * listed in the runtime in attach order.  The list and the threads' states
+ * are the scheduler's (gc/sched.c, DESIGN.md §9); this layer allocates and
+ * frees the structs and answers "which mutator is this thread".
  */
 #ifndef MAPGC_RT_H
 #define MAPGC_RT_H
 
 #include "mapgc.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -69,13 +74,25 @@ typedef struct rt_retired {
 	struct rt_typeinfo **v;
 } rt_retired;
 
+/* The address table: open addressing, type address → id.  Any thread
+ * looks types up without a lock (every allocation does): an entry's id is
+ * written before its key is published (release), a grown table is a new
+ * one published whole, and outgrown tables are kept until close. */
+typedef struct rt_typetab {
+	struct rt_typetab *retired;
+	uint32_t cap;           /* power of two */
+	struct {
+		const mg_type *key; /* read with acquire */
+		uint32_t id;
+	} e[];
+} rt_typetab;
+
 typedef struct rt_types {
 	rt_typeinfo **byid;     /* index = id; id 0 is never used; read with acquire (workers) */
 	uint32_t n, cap;
 	rt_retired *retired;    /* arrays byid outgrew, freed at close */
-	const mg_type **keys;   /* open addressing: type address → id */
-	uint32_t *vals;
-	uint32_t tcap;          /* power of two */
+	rt_typetab *tab;        /* read with acquire */
+	pthread_mutex_t lock;   /* registration */
 } rt_types;
 
 /* ---- roots -------------------------------------------------------------- */
@@ -94,15 +111,34 @@ typedef struct rt_rootstack {
 
 struct gc_mcache;
 
+/* What an attached thread is doing, for the scheduler (gc/sched.c). */
+typedef enum rt_mstate {
+	RT_M_RUNNING,  /* holds a P, runs managed code */
+	RT_M_STOPPED,  /* holds a P, parked at a safepoint while the world is stopped */
+	RT_M_NATIVE,   /* holds no P: in native code (mg_enter_native) or waiting for a P */
+} rt_mstate;
+
 typedef struct rt_mutator {
+	_Alignas(64) struct mg_runtime *rt;
+	struct rt_mutator *next; /* the runtime's list, in attach order */
+	uint32_t id;             /* 1, 2, …: attach order (DESIGN.md §7 "thread T") */
+	uint32_t nscopes;        /* open scopes (detach checks) */
 	uint64_t safepoints;     /* mg_safepoint calls, for progress */
 	rt_rootstack stack;      /* scope roots (the "stacks" of gctrace) */
 	mg_scope *scope;         /* innermost open scope */
-	struct gc_mcache *cache; /* allocation cache, owned by gc/ */
 	int64_t assist_debt;     /* scan-work bytes owed to the marker; <0 is credit */
 	bool roots_scanned;      /* this cycle; hybrid barrier shades new values until set */
+	bool in_gc;              /* this thread runs collector work (the reentrancy guard) */
+	uint8_t state;           /* rt_mstate (gc/sched.c; under its lock) */
 	struct gc_p *p;          /* the P this thread holds (gc/), NULL on Boehm */
+	uint64_t p_since;        /* monotonic ns when it took the P (time slices) */
+	uint64_t native_since;   /* monotonic ns when it entered native code */
 	uint32_t safepoint_tick; /* amortises clock reads at safepoints */
+	uint64_t rand_state;     /* this thread's PRNG (map seeds, iteration starts) */
+	uint64_t mark_cpu;       /* ns of marking this cycle (safepoint share, gc/cycle.c) */
+	const char *doing;       /* the map operation under way (misuse reports), or NULL */
+	bool boehm_registered;   /* the Boehm backend registered the thread with libgc */
+	pthread_t thread;
 } rt_mutator;
 
 /* ---- the runtime -------------------------------------------------------- */
@@ -114,11 +150,17 @@ struct mg_runtime {
 	FILE *trace;
 	rt_types types;
 	rt_rootstack globals;
-	rt_mutator mut;             /* the one mutator thread (see header essay) */
+	rt_mutator *muts;           /* attached threads, in attach order (gc/sched.c's lock) */
+	uint32_t nmuts;             /* attached now */
+	uint32_t next_mid;          /* the last id given */
+	int poll;                   /* atomic: non-zero when threads must stop at a safepoint */
+	void (*poll_slow)(mg_runtime *rt); /* the safepoint's slow path (gc/sched.c) */
+	pthread_mutex_t trace_lock; /* one writer of trace lines */
 	struct gc_state *gc;        /* owned by gc/ */
 	uint64_t start_ns;          /* monotonic clock at mg_open */
 	uint64_t start_cpu_ns;      /* process CPU clock at mg_open */
-	mg_failure_handler on_fail;
+	mg_failure_handler on_fail; /* called on the opener's thread only */
+	pthread_t opener;
 	void *on_fail_ud;
 	/* Set by the layer that owns the heap: its last act before a fatal
 	 * error's _exit (gc/: under Valgrind, the heap's objects stop being
@@ -133,7 +175,7 @@ struct mg_runtime {
 	void *progress_ud;
 	uint64_t progress_every;    /* ns */
 	uint64_t progress_next;     /* monotonic ns of the next call */
-	uint64_t rand_state;        /* runtime PRNG (seeded from cfg.seed when set) */
+	uint64_t rand_seed;         /* cfg.seed when set; thread k's PRNG starts from it and k */
 };
 
 /* Cycle events, for layers above the collector (maptrace): the gc calls
@@ -188,7 +230,38 @@ static inline rt_typeinfo *rt_type_byid(const mg_runtime *rt, uint32_t id)
 }
 rt_typeinfo *rt_type_lookup(mg_runtime *rt, const mg_type *t);
 
-/* Splitmix64: the runtime's one PRNG (map seeds, iteration starts). */
+/* ---- threads ----------------------------------------------------------- */
+
+/* The calling thread's mutator of the runtime it last used. */
+extern _Thread_local rt_mutator *rt_tls_mut;
+/* rt_self's slow path: finds the thread's mutator of rt (a thread may be
+ * attached to several runtimes), fatal when there is none. */
+rt_mutator *rt_self_slow(mg_runtime *rt);
+static inline rt_mutator *rt_self(mg_runtime *rt)
+{
+	rt_mutator *m = rt_tls_mut;
+	if (RT_LIKELY(m != NULL && m->rt == rt))
+		return m;
+	return rt_self_slow(rt);
+}
+/* The same, NULL for a thread not attached. */
+rt_mutator *rt_self_or_null(mg_runtime *rt);
+/* A new mutator for the calling thread, at the list's end, and its TLS;
+ * the caller holds the list's lock (gc/sched.c) or is mg_open. */
+rt_mutator *rt_mutator_new(mg_runtime *rt);
+/* Off the list (same lock) and freed. */
+void rt_mutator_free(mg_runtime *rt, rt_mutator *m);
+
+/* A safepoint's test: one load of a word that is 0 unless the world is
+ * being stopped. */
+static inline void rt_poll(mg_runtime *rt)
+{
+	if (RT_UNLIKELY(__atomic_load_n(&rt->poll, __ATOMIC_RELAXED)))
+		rt->poll_slow(rt);
+}
+
+/* Splitmix64: the runtime's PRNG (map seeds, iteration starts), one
+ * stream per thread. */
 uint64_t rt_rand(mg_runtime *rt);
 static inline uint64_t rt_mix64(uint64_t z)
 {

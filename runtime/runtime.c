@@ -62,9 +62,10 @@ void rt_fail_printed(mg_runtime *rt, mg_failure kind, const char *msg)
 	if (rt) {
 		if (kind == MG_FATAL)
 			__atomic_store_n(&rt->failed, true, __ATOMIC_RELAXED);
-		/* The handler belongs to the mutator (it longjmps into its
-		 * stack): a mark worker's fatal error exits the process. */
-		if (rt->on_fail && !rt_collector_thread)
+		/* The handler belongs to the thread that opened the runtime
+		 * (it longjmps into its stack): a mark worker's or another
+		 * thread's fatal error exits the process. */
+		if (rt->on_fail && !rt_collector_thread && pthread_equal(pthread_self(), rt->opener))
 			rt->on_fail(rt->on_fail_ud, kind, msg);
 	}
 	fflush(stdout);
@@ -109,44 +110,50 @@ static uint32_t type_hash(const mg_type *t, uint32_t mask)
 	return (uint32_t)rt_mix64((uint64_t)(uintptr_t)t) & mask;
 }
 
-rt_typeinfo *rt_type_lookup(mg_runtime *rt, const mg_type *t)
+static rt_typeinfo *tab_find(const mg_runtime *rt, const rt_typetab *tab, const mg_type *t)
 {
-	rt_types *ty = &rt->types;
-	if (!ty->tcap)
+	if (!tab)
 		return NULL;
-	for (uint32_t i = type_hash(t, ty->tcap - 1);; i = (i + 1) & (ty->tcap - 1)) {
-		if (ty->keys[i] == t)
-			return ty->byid[ty->vals[i]];
-		if (!ty->keys[i])
+	for (uint32_t i = type_hash(t, tab->cap - 1);; i = (i + 1) & (tab->cap - 1)) {
+		const mg_type *k = __atomic_load_n(&tab->e[i].key, __ATOMIC_ACQUIRE);
+		if (k == t)
+			return rt_type_byid(rt, tab->e[i].id);
+		if (!k)
 			return NULL;
 	}
 }
 
-static void type_table_insert(rt_types *ty, const mg_type *t, uint32_t id)
+rt_typeinfo *rt_type_lookup(mg_runtime *rt, const mg_type *t)
 {
-	uint32_t i = type_hash(t, ty->tcap - 1);
-	while (ty->keys[i])
-		i = (i + 1) & (ty->tcap - 1);
-	ty->keys[i] = t;
-	ty->vals[i] = id;
+	return tab_find(rt, __atomic_load_n(&rt->types.tab, __ATOMIC_ACQUIRE), t);
+}
+
+/* Under the registry's lock: the id first, then the key that publishes it. */
+static void type_table_insert(rt_typetab *tab, const mg_type *t, uint32_t id)
+{
+	uint32_t i = type_hash(t, tab->cap - 1);
+	while (tab->e[i].key)
+		i = (i + 1) & (tab->cap - 1);
+	tab->e[i].id = id;
+	__atomic_store_n(&tab->e[i].key, t, __ATOMIC_RELEASE);
 }
 
 static void type_table_grow(mg_runtime *rt)
 {
 	rt_types *ty = &rt->types;
-	uint32_t ncap = ty->tcap ? ty->tcap * 2 : 64;
-	const mg_type **okeys = ty->keys;
-	uint32_t *ovals = ty->vals, ocap = ty->tcap;
-	ty->keys = rt_xrealloc(rt, NULL, ncap * sizeof *ty->keys);
-	ty->vals = rt_xrealloc(rt, NULL, ncap * sizeof *ty->vals);
-	memset(ty->keys, 0, ncap * sizeof *ty->keys);
-	ty->tcap = ncap;
-	for (uint32_t i = 0; i < ocap; i++)
-		if (okeys[i])
-			type_table_insert(ty, okeys[i], ovals[i]);
-	free(okeys);
-	free(ovals);
+	rt_typetab *old = ty->tab;
+	uint32_t ncap = old ? old->cap * 2 : 64;
+	rt_typetab *tab = rt_xrealloc(rt, NULL, sizeof *tab + (size_t)ncap * sizeof tab->e[0]);
+	memset(tab, 0, sizeof *tab + (size_t)ncap * sizeof tab->e[0]);
+	tab->cap = ncap;
+	tab->retired = old;
+	for (uint32_t i = 0; old && i < old->cap; i++)
+		if (old->e[i].key)
+			type_table_insert(tab, old->e[i].key, old->e[i].id);
+	__atomic_store_n(&ty->tab, tab, __ATOMIC_RELEASE);
 }
+
+static rt_typeinfo *type_add_locked(mg_runtime *rt, const mg_type *t);
 
 /* A descriptor the collector cannot trust is a programming error, caught
  * at its first allocation rather than as heap corruption later. */
@@ -175,13 +182,25 @@ static void type_validate(mg_runtime *rt, const mg_type *t)
 rt_typeinfo *rt_type_register(mg_runtime *rt, const mg_type *t)
 {
 	rt_typeinfo *ti = rt_type_lookup(rt, t);
-	if (ti)
+	if (RT_LIKELY(ti != NULL))
 		return ti;
+	rt_types *ty = &rt->types;
+	pthread_mutex_lock(&ty->lock);
+	ti = tab_find(rt, ty->tab, t); /* another thread may have registered it */
+	if (!ti)
+		ti = type_add_locked(rt, t);
+	pthread_mutex_unlock(&ty->lock);
+	return ti;
+}
+
+static rt_typeinfo *type_add_locked(mg_runtime *rt, const mg_type *t)
+{
+	rt_typeinfo *ti;
 	type_validate(rt, t);
 	rt_types *ty = &rt->types;
 	if (ty->n + 1 >= RT_TYPE_MAX)
 		mg_fatal(rt, "too many types");
-	if ((ty->n + 1) * 2 > ty->tcap)
+	if (!ty->tab || (ty->n + 1) * 2 > ty->tab->cap)
 		type_table_grow(rt);
 	if (ty->n + 1 >= ty->cap) {
 		/* Mark workers read the table while the mutator registers types
@@ -217,7 +236,7 @@ rt_typeinfo *rt_type_register(mg_runtime *rt, const mg_type *t)
 	for (size_t i = 0; i < t->nptrs; i++)
 		ti->offs[i] = (uint32_t)t->ptrs[i].offset;
 	ty->byid[ty->n++] = ti;
-	type_table_insert(ty, t, ti->id);
+	type_table_insert(ty->tab, t, ti->id);
 	return ti;
 }
 
@@ -234,43 +253,72 @@ static void types_free(rt_types *ty)
 		free(r->v);
 		free(r);
 	}
-	free(ty->keys);
-	free(ty->vals);
+	while (ty->tab) {
+		rt_typetab *t = ty->tab;
+		ty->tab = t->retired;
+		free(t);
+	}
+	pthread_mutex_destroy(&ty->lock);
 	memset(ty, 0, sizeof *ty);
 }
 
 /* ---- roots and scopes --------------------------------------------------- */
 
+/* On the Boehm backend a collection may stop this thread (by signal) at
+ * any instruction and read its roots: the grown array is published whole
+ * before the old one is freed, and an entry before the count that covers
+ * it (the signal fences keep the compiler from reordering the stores). */
 static void rootstack_push(mg_runtime *rt, rt_rootstack *s, void *slot, const char *name)
 {
 	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 256;
-		s->v = rt_xrealloc(rt, s->v, s->cap * sizeof *s->v);
+		size_t ncap = s->cap ? s->cap * 2 : 256;
+		rt_root *v = rt_xrealloc(rt, NULL, ncap * sizeof *v);
+		if (s->n)
+			memcpy(v, s->v, s->n * sizeof *v);
+		rt_root *old = s->v;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		s->v = v;
+		s->cap = ncap;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		free(old);
 	}
-	s->v[s->n++] = (rt_root){(void **)slot, name};
+	s->v[s->n] = (rt_root){(void **)slot, name};
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	s->n++;
 }
 
+/* A thread's scope roots are its own: only it pushes and pops them; the
+ * collector reads them while the thread is stopped, at its own safepoint,
+ * or in native code (gc/sched.c). */
 void mg_scope_enter(mg_runtime *rt, mg_scope *s)
 {
-	s->base = rt->mut.stack.n;
-	s->prev = rt->mut.scope;
-	rt->mut.scope = s;
+	rt_mutator *m = rt_self(rt);
+	s->base = m->stack.n;
+	s->prev = m->scope;
+	m->scope = s;
+	m->nscopes++;
 }
 
 void mg_root(mg_runtime *rt, void *slot, const char *name)
 {
-	if (!rt->mut.scope)
+	rt_mutator *m = rt_self(rt);
+	if (!m->scope)
 		mg_fatal(rt, "mg_root(%s) outside any scope", name ? name : "?");
-	rootstack_push(rt, &rt->mut.stack, slot, name);
+	rootstack_push(rt, &m->stack, slot, name);
 }
 
 void mg_scope_leave(mg_runtime *rt, mg_scope *s)
 {
+	rt_mutator *m = rt_self(rt);
 	/* inv.scope-lifo */
-	if (rt->mut.scope != s)
+	if (m->scope != s)
 		mg_fatal(rt, "mg_scope_leave: scope left out of order");
-	rt->mut.stack.n = s->base;
-	rt->mut.scope = s->prev;
+	/* Scope exit is a safepoint (DESIGN.md §9), taken while the scope's
+	 * roots still hold what the caller may return unrooted. */
+	rt_poll(rt);
+	m->stack.n = s->base;
+	m->scope = s->prev;
+	m->nscopes--;
 }
 
 void mg_global_root(mg_runtime *rt, void *slot, const char *name)
@@ -333,8 +381,74 @@ void rt_cycle_hook_add(mg_runtime *rt, rt_cycle_fn fn, void *ud)
 
 uint64_t rt_rand(mg_runtime *rt)
 {
-	rt->rand_state += 0x9e3779b97f4a7c15ULL;
-	return rt_mix64(rt->rand_state);
+	rt_mutator *m = rt_self(rt);
+	m->rand_state += 0x9e3779b97f4a7c15ULL;
+	return rt_mix64(m->rand_state);
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+_Thread_local rt_mutator *rt_tls_mut;
+
+rt_mutator *rt_self_or_null(mg_runtime *rt)
+{
+	pthread_t me = pthread_self();
+	/* The list changes only under the scheduler's lock, and never by
+	 * this thread's own entry while it asks. */
+	for (rt_mutator *m = __atomic_load_n(&rt->muts, __ATOMIC_ACQUIRE); m;
+	     m = __atomic_load_n(&m->next, __ATOMIC_ACQUIRE))
+		if (pthread_equal(m->thread, me)) {
+			rt_tls_mut = m;
+			return m;
+		}
+	return NULL;
+}
+
+rt_mutator *rt_self_slow(mg_runtime *rt)
+{
+	rt_mutator *m = rt_self_or_null(rt);
+	if (!m)
+		mg_fatal(rt, "heap call from a thread that is not attached to the runtime (mg_thread_attach)");
+	return m;
+}
+
+rt_mutator *rt_mutator_new(mg_runtime *rt)
+{
+	/* Its own cache lines: each thread writes its counters at every
+	 * safepoint, and must not share a line with another thread's. */
+	rt_mutator *m = aligned_alloc(64, (sizeof *m + 63) & ~(size_t)63);
+	if (!m)
+		rt_out_of_memory(rt, sizeof *m);
+	memset(m, 0, sizeof *m);
+	m->rt = rt;
+	m->thread = pthread_self();
+	m->id = ++rt->next_mid;
+	/* Thread 1's stream is the runtime's seed itself: one thread draws
+	 * what the single-threaded runtime drew. */
+	m->rand_state = m->id == 1 ? rt->rand_seed : rt_mix64(rt->rand_seed + m->id);
+	m->roots_scanned = true; /* an empty stack is black (gc/sched.c) */
+	m->state = RT_M_NATIVE;
+	rt_mutator **pp = &rt->muts;
+	while (*pp)
+		pp = &(*pp)->next;
+	__atomic_store_n(pp, m, __ATOMIC_RELEASE);
+	__atomic_store_n(&rt->nmuts, rt->nmuts + 1, __ATOMIC_RELAXED);
+	rt_tls_mut = m;
+	return m;
+}
+
+void rt_mutator_free(mg_runtime *rt, rt_mutator *m)
+{
+	for (rt_mutator **pp = &rt->muts; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			__atomic_store_n(pp, m->next, __ATOMIC_RELEASE);
+			break;
+		}
+	__atomic_store_n(&rt->nmuts, rt->nmuts - 1, __ATOMIC_RELAXED);
+	if (rt_tls_mut == m)
+		rt_tls_mut = NULL;
+	free(m->stack.v);
+	free(m);
 }
 
 void mg_set_trace_hook(mg_runtime *rt, mg_trace_hook fn, void *ud)
@@ -354,21 +468,43 @@ void mg_set_progress(mg_runtime *rt, mg_progress_fn fn, void *ud, uint64_t inter
 void rt_progress_tick(mg_runtime *rt)
 {
 	uint64_t now = rt_nanotime();
-	if (now < rt->progress_next)
+	/* One thread reports each interval: the one whose exchange moves it. */
+	uint64_t next = __atomic_load_n(&rt->progress_next, __ATOMIC_RELAXED);
+	if (now < next ||
+	    !__atomic_compare_exchange_n(&rt->progress_next, &next, now + rt->progress_every, false,
+	                                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;
-	rt->progress_next = now + rt->progress_every;
-	rt->progress(rt, rt->mut.safepoints, rt->progress_ud);
+	uint64_t n = 0;
+	pthread_mutex_lock(&rt->trace_lock);
+	for (rt_mutator *m = __atomic_load_n(&rt->muts, __ATOMIC_ACQUIRE); m;
+	     m = __atomic_load_n(&m->next, __ATOMIC_ACQUIRE))
+		n += __atomic_load_n(&m->safepoints, __ATOMIC_RELAXED);
+	rt->progress(rt, n, rt->progress_ud);
+	pthread_mutex_unlock(&rt->trace_lock);
 }
 
+/* Several threads may print: one writer at a time, and the line is
+ * formatted first, so that the hook (a progress line's clearing) and the
+ * line come out whole, together. */
 void rt_trace_line(mg_runtime *rt, const char *fmt, ...)
 {
-	if (rt->trace_hook)
-		rt->trace_hook(rt, rt->trace_hook_ud);
+	char buf[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(rt->trace, fmt, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&rt->trace_lock);
+	if (rt->trace_hook)
+		rt->trace_hook(rt, rt->trace_hook_ud);
+	if (n >= (int)sizeof buf) {
+		va_start(ap, fmt);
+		vfprintf(rt->trace, fmt, ap);
+		va_end(ap);
+	} else if (n > 0) {
+		fwrite(buf, 1, (size_t)n, rt->trace);
+	}
 	fflush(rt->trace);
+	pthread_mutex_unlock(&rt->trace_lock);
 }
 
 /* ---- lifetime ----------------------------------------------------------- */
@@ -391,14 +527,18 @@ void rt_init(mg_runtime *rt, const mg_config *cfg)
 		rt->cfg.procs = MG_PROCS_MAX;
 	rt->trace = rt->cfg.trace ? rt->cfg.trace : stderr;
 	rt->start_ns = rt_nanotime();
+	rt->opener = pthread_self();
 	rt->start_cpu_ns = rt_cputime();
 	/* Without a seed, runs differ (as Go's maps do); with one, every
 	 * random choice of the runtime is a function of it. */
-	rt->rand_state = rt->cfg.seed_set ? rt->cfg.seed : rt->start_ns ^ (uint64_t)(uintptr_t)rt;
+	rt->rand_seed = rt->cfg.seed_set ? rt->cfg.seed : rt->start_ns ^ (uint64_t)(uintptr_t)rt;
+	pthread_mutex_init(&rt->types.lock, NULL);
+	pthread_mutex_init(&rt->trace_lock, NULL);
 	rt_type_register(rt, &mg_type_int64);
 	rt_type_register(rt, &mg_type_ptr);
 	rt_type_register(rt, &mg_type_string);
 	rt_type_register(rt, &mg_type_bytes);
+	rt_mutator_new(rt)->state = RT_M_RUNNING; /* mg_open attaches its caller */
 }
 
 void rt_destroy(mg_runtime *rt)
@@ -416,8 +556,10 @@ void rt_destroy(mg_runtime *rt)
 		free(h);
 	}
 	types_free(&rt->types);
-	free(rt->mut.stack.v);
+	while (rt->muts)
+		rt_mutator_free(rt, rt->muts);
 	free(rt->globals.v);
+	pthread_mutex_destroy(&rt->trace_lock);
 }
 
 const mg_config *mg_runtime_config(const mg_runtime *rt)

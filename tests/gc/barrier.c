@@ -41,7 +41,7 @@ static void keep_unreferenced(mg_runtime *rt, mgt_obj **a, int64_t va, mgt_obj *
 static void scan_roots(mg_runtime *rt)
 {
 	gc_test_mark_step(rt, 0);
-	cr_assert(rt->mut.roots_scanned);
+	cr_assert(rt_self(rt)->roots_scanned);
 }
 
 static void finish_cycle(mg_runtime *rt)
@@ -199,7 +199,7 @@ Test(barrier, store_hybrid_before_roots_scanned_shades_both)
 	mgt_obj *y, *x2;
 	keep_unreferenced(rt, &y, 3, &x2, 4);
 	gc_test_begin_mark(rt);
-	cr_assert_not(rt->mut.roots_scanned);
+	cr_assert_not(rt_self(rt)->roots_scanned);
 	MGT_ASSERT_COLOR(rt, p, GC_COLOR_WHITE);
 	mg_store(rt, &p->f[0], y);
 	MGT_ASSERT_COLOR(rt, x, GC_COLOR_GREY);

@@ -66,7 +66,7 @@ static void buffered_setup(buffered_case *c, int smallbuf)
 	c->x = NULL;
 	gc_test_begin_mark(c->rt);
 	gc_test_mark_step(c->rt, 0); /* the roots only: g grey, x white */
-	cr_assert(c->rt->mut.roots_scanned);
+	cr_assert(rt_self(c->rt)->roots_scanned);
 	c->b = mgt_obj_new(c->rt, 3); /* black */
 	mg_store(c->rt, &c->b->f[0], c->g->f[0]);
 	mg_store(c->rt, &c->g->f[0], NULL); /* x's only record: the buffer */

@@ -52,8 +52,10 @@ static uint64_t slot_bytes(size_t user_bytes)
  * its records are shaded (and counted) when it is. */
 static const mg_wbstats *cur_wb(mg_runtime *rt)
 {
+	static mg_wbstats sum;
 	gc_test_wb_flush(rt);
-	return &gc_of(rt)->cur.wb;
+	gc_test_cur_wb(rt, &sum);
+	return &sum;
 }
 static const mg_wbstats *last_wb(mg_runtime *rt) { return &gc_of(rt)->last.wb; }
 
@@ -66,7 +68,7 @@ static const mg_wbstats *last_wb(mg_runtime *rt) { return &gc_of(rt)->last.wb; }
 static void scan_roots(mg_runtime *rt)
 {
 	gc_test_mark_step(rt, 0);
-	cr_assert(rt->mut.roots_scanned);
+	cr_assert(rt_self(rt)->roots_scanned);
 }
 
 static void finish_cycle(mg_runtime *rt)
@@ -113,7 +115,7 @@ static void deletion_case(mg_barrier wb, int checkmark)
 	enter_with_p(rt, &s, &p);
 	mgt_obj *x = mgt_obj_new(rt, 2);
 	mg_store(rt, &p->f[0], x); /* not marking: no barrier, nothing counted */
-	cr_assert(rt->mut.stack.n == 1 && rt->globals.n == 0, "p is the only root");
+	cr_assert(rt_self(rt)->stack.n == 1 && rt->globals.n == 0, "p is the only root");
 	gc_test_begin_mark(rt);
 	scan_roots(rt);
 	MGT_ASSERT_COLOR(rt, p, GC_COLOR_GREY);
@@ -226,7 +228,7 @@ Test(wbtrace, hybrid_before_roots_scanned_counts_both_halves)
 	mg_root(rt, &y, "unreferenced");
 	mg_scope_leave(rt, &keep);
 	gc_test_begin_mark(rt);
-	cr_assert_not(rt->mut.roots_scanned);
+	cr_assert_not(rt_self(rt)->roots_scanned);
 	mg_store(rt, &p->f[0], y); /* old x, new y: both white */
 	assert_wb(rt, cur_wb(rt), shaded_old, 1);
 	assert_wb(rt, cur_wb(rt), shaded_new, 1);
@@ -329,7 +331,7 @@ static void rescan_case(mg_barrier wb, bool slice_first, uint64_t want)
 	mg_root(rt, &b, "b");
 	mg_root(rt, &c, "c");
 	global = mgt_obj_new(rt, 4);
-	cr_assert_eq(rt->mut.stack.n, 3, "the test's roots are the only scope roots");
+	cr_assert_eq(rt_self(rt)->stack.n, 3, "the test's roots are the only scope roots");
 	cr_assert_eq(rt->globals.n, 1, "the test's global is the only global root");
 	gc_test_begin_mark(rt);
 	if (slice_first)

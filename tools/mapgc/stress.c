@@ -56,19 +56,22 @@ enum { STRESS_NWORKLOADS = sizeof stress_workloads / sizeof stress_workloads[0] 
  * low enough that a workload may multiply either by an object size or a
  * small constant without overflowing 64 bits. */
 #define STRESS_MAX_COUNT (UINT64_C(1) << 40)
+/* --threads: a few per CPU of any machine this runs on. */
+#define STRESS_MAX_THREADS 64
 
 /* What the command line asked for; "has_" fields say an option was given. */
 typedef struct stress_opts {
 	const stress_workload *workload;
 	bool list;
 	bool help;
-	bool has_seed, has_ops, has_live, has_gogc, has_barrier, has_procs;
+	bool has_seed, has_ops, has_live, has_gogc, has_barrier, has_procs, has_threads;
 	bool has_soak;           /* --soak DURATION: rounds until the deadline */
 	bool compare;            /* --compare-barriers: one run per barrier and one stopped */
 	uint64_t soak_ns;
 	uint64_t seed, ops, live;
 	int gogc;
 	int procs;               /* --procs: 1..MG_PROCS_MAX */
+	uint64_t threads;        /* --threads: 1..STRESS_MAX_THREADS */
 	mg_barrier barrier;
 	mg_backend backend;
 	const char *trace_file;
@@ -80,7 +83,7 @@ stress_usage(FILE *out, bool full)
 {
 	fputs("usage: mapgc stress --list\n"
 	      "       mapgc stress WORKLOAD [--seed N] [--ops N] [--live N] [--gogc N|off]\n"
-	      "                    [--procs N] [--barrier hybrid|yuasa|dijkstra|none]\n"
+	      "                    [--procs N] [--threads N] [--barrier hybrid|yuasa|dijkstra|none]\n"
 	      "                    [--backend mapgc|boehm] [--trace-file PATH]\n"
 	      "                    [--stats-json PATH]\n"
 	      "       mapgc stress WORKLOAD --compare-barriers [--seed N] [--ops N] [--live N]\n"
@@ -101,6 +104,10 @@ stress_usage(FILE *out, bool full)
 	      "  --gogc N|off        GC percent, overrides MAPGC_GOGC\n"
 	      "  --procs N           Ps, like GOMAXPROCS (1..256), overrides MAPGC_PROCS\n"
 	      "                      (default: the CPUs this process may run on)\n"
+	      "  --threads N         mutator threads (1..64, default 1; not for graph): each\n"
+	      "                      runs the workload on its own maps with seed+i, and all\n"
+	      "                      share two maps and an iterator under a lock; the\n"
+	      "                      checksum depends on N, not on the interleaving\n"
 	      "  --barrier MODE      write barrier, overrides MAPGC_DEBUG wb=\n"
 	      "  --backend NAME      collector: mapgc (default) or boehm (libgc)\n"
 	      "  --trace-file PATH   write gctrace/maptrace lines to PATH, not stderr\n"
@@ -173,6 +180,7 @@ stress_list(FILE *out)
 	X(LIVE, "--live", true) \
 	X(GOGC, "--gogc", true) \
 	X(PROCS, "--procs", true) \
+	X(THREADS, "--threads", true) \
 	X(BARRIER, "--barrier", true) \
 	X(BACKEND, "--backend", true) \
 	X(TRACE_FILE, "--trace-file", true) \
@@ -229,6 +237,11 @@ stress_apply_option(stress_opts *o, stress_option opt, const char *v)
 		if (!mg_parse_procs(v, &o->procs))
 			return stress_usage_error("bad --procs '%s' (want a number of Ps, 1 to %d)", v, MG_PROCS_MAX);
 		o->has_procs = true;
+		break;
+	case STRESS_OPT_THREADS:
+		if (!cli_parse_u64(v, 1, STRESS_MAX_THREADS, &o->threads))
+			return stress_usage_error("bad --threads '%s' (want 1..%d)", v, STRESS_MAX_THREADS);
+		o->has_threads = true;
 		break;
 	case STRESS_OPT_BARRIER:
 		if (!mg_barrier_parse(v, &o->barrier))
@@ -325,13 +338,16 @@ stress_parse(int argc, char **argv, stress_opts *o)
 	}
 	if (o->has_soak) {
 		/* The soak chooses everything but the seed (and the workload). */
-		if (o->has_ops || o->has_live || o->has_gogc || o->has_barrier || o->has_procs || o->trace_file != NULL ||
+		if (o->has_ops || o->has_live || o->has_gogc || o->has_barrier || o->has_procs || o->has_threads ||
+		    o->trace_file != NULL ||
 		    o->stats_json != NULL || o->backend != MG_BACKEND_MAPGC || o->compare)
 			return stress_usage_error("--soak takes only --seed and an optional workload");
 		return -1;
 	}
 	if (o->workload == NULL)
 		return stress_usage_error("no workload given (see --list)");
+	if (o->has_threads && o->threads > 1 && strcmp(o->workload->name, "graph") == 0)
+		return stress_usage_error("graph runs on one thread: it takes no --threads");
 	/* The comparison chooses the barrier and the collector of each run. */
 	if (o->compare && o->has_barrier)
 		return stress_usage_error("--compare-barriers runs every barrier: it takes no --barrier");
@@ -413,6 +429,7 @@ stress_summary(const stress_workload *w, const stress_params *p,
 		cfg->heapcheck ? " heapcheck=1" : "",
 		cfg->backend == MG_BACKEND_BOEHM ? " backend=boehm" : "");
 	printf("procs           %d\n", cfg->procs);
+	printf("threads         %" PRIu32 "\n", p->threads);
 	printf("wall time       %.3f s\n", (double)wall_ns / 1e9);
 	printf("gc cycles       %" PRIu64 " (%" PRIu64 " forced)\n", st->cycles, st->forced_cycles);
 	printf("stw pause       total %.0f us, max %.0f us\n",
@@ -443,17 +460,18 @@ stress_write_stats_json(const char *path, const stress_workload *w, const stress
 	stress_gogc_text(gogc, sizeof gogc, cfg->gogc);
 	fprintf(f, "{\"workload\": \"%s\", \"backend\": \"%s\", \"seed\": %" PRIu64
 		", \"ops\": %" PRIu64 ", \"live\": %" PRIu64 ", \"live_end\": %" PRIu64
-		", \"gogc\": \"%s\", \"barrier\": \"%s\", \"procs\": %d, \"checksum\": \"%016" PRIx64 "\""
+		", \"gogc\": \"%s\", \"barrier\": \"%s\", \"procs\": %d, \"threads\": %" PRIu32
+		", \"checksum\": \"%016" PRIx64 "\""
 		", \"wall_ns\": %" PRIu64 ", \"cpu_ns\": %" PRIu64,
 		w->name, cfg->backend == MG_BACKEND_BOEHM ? "boehm" : "mapgc", p->seed, p->ops, p->live,
-		res->live_end, gogc, mg_barrier_name(cfg->wb), cfg->procs, res->checksum, wall_ns, cpu_ns);
+		res->live_end, gogc, mg_barrier_name(cfg->wb), cfg->procs, p->threads, res->checksum, wall_ns, cpu_ns);
 #define STRESS_STATS_FIELDS(X) \
 	X(cycles) X(forced_cycles) X(pause_total_ns) X(pause_max_ns) X(mark_slice_max_ns) \
 	X(mark_slices) X(heap_inuse) X(heap_marked) X(heap_goal) X(heap_trigger) X(heap_mapped) \
 	X(heap_released) X(gc_cpu_ns) X(assist_cpu_ns) X(background_cpu_ns) X(total_alloc) \
 	X(total_objects) X(freed_objects) X(os_requests) X(mark_slice_max_cpu_ns) \
 	X(wbtrace_wall_ns) X(wbtrace_cpu_ns) X(idle_cpu_ns) X(dedicated_cpu_ns) X(fractional_cpu_ns) \
-	X(mutator_mark_cpu_ns) X(worker_mark_cpu_ns) X(mark_done_restarts)
+	X(mutator_mark_cpu_ns) X(worker_mark_cpu_ns) X(mark_done_restarts) X(p_yields)
 #define STRESS_X_FIELD(name) fprintf(f, ", \"" #name "\": %" PRIu64, (uint64_t)st->name);
 	STRESS_STATS_FIELDS(STRESS_X_FIELD)
 #undef STRESS_X_FIELD
@@ -498,6 +516,7 @@ stress_main(int argc, char **argv)
 		.seed = o.has_seed ? o.seed : cfg.seed_set ? cfg.seed : stress_clock_seed(),
 		.ops = o.has_ops ? o.ops : w->default_ops,
 		.live = o.has_live ? o.live : w->default_live,
+		.threads = o.has_threads ? (uint32_t)o.threads : 1,
 	};
 	if (!cfg.seed_set) {
 		cfg.seed = p.seed;
@@ -570,9 +589,9 @@ stress_run_once(const stress_workload *w, const stress_params *p, const mg_confi
 		fflush(stdout);
 		fprintf(stderr, "mapgc stress: %s %s with seed %" PRIu64 "; to repeat, with the same"
 			" MAPGC_DEBUG: mapgc stress %s --seed %" PRIu64 " --ops %" PRIu64
-			" --live %" PRIu64 " --gogc %s --procs %d --barrier %s%s\n",
+			" --live %" PRIu64 " --gogc %s --procs %d --threads %" PRIu32 " --barrier %s%s\n",
 			w->name, escape.kind == MG_PANIC ? "panicked" : "failed", p->seed,
-			w->name, p->seed, p->ops, p->live, gogc, procs, mg_barrier_name(cfg->wb),
+			w->name, p->seed, p->ops, p->live, gogc, procs, p->threads, mg_barrier_name(cfg->wb),
 			cfg->backend == MG_BACKEND_BOEHM ? " --backend boehm" : "");
 		if (cfg->trace != NULL)
 			fflush(cfg->trace);
@@ -582,7 +601,7 @@ stress_run_once(const stress_workload *w, const stress_params *p, const mg_confi
 	uint64_t wall0 = stress_now_ns(CLOCK_MONOTONIC);
 	uint64_t cpu0 = stress_now_ns(CLOCK_PROCESS_CPUTIME_ID);
 	stress_progress_attach(rt, w->name, p->ops);
-	out->res = w->run(rt, p);
+	out->res = p->threads > 1 ? stress_run_threads(w, rt, p) : w->run(rt, p);
 	stress_progress_detach(rt);
 	out->wall_ns = stress_now_ns(CLOCK_MONOTONIC) - wall0;
 	out->cpu_ns = stress_now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;

@@ -15,8 +15,9 @@
  *    phase, statistics, when it runs).  Hence the checksum is the same for
  *    every barrier, GOGC, GC mode and backend (DESIGN.md §7), and a run is
  *    repeated exactly by passing its printed seed back with --seed.
- *  - inv.safepoint: mg_safepoint is called once per operation, so the
- *    collector gets a slice of work between operations even when an
+ *  - inv.safepoint: stress_tick (mg_safepoint, and with --threads the
+ *    shared maps' turn: stress_threads.c) is called once per operation, so
+ *    the collector gets a slice of work between operations even when an
  *    operation does not allocate.
  *  - inv.checksum-pure: computing the checksum neither allocates nor
  *    reaches a safepoint, so no collection runs while it walks the heap.
@@ -40,6 +41,7 @@ typedef struct stress_params {
 	uint64_t seed;   /* seeds the workload's stress_rng */
 	uint64_t ops;    /* operations to perform after setup */
 	uint64_t live;   /* workload-defined size of the live set (nodes, entries) */
+	uint32_t threads; /* --threads: mutator threads, each running the workload (1: the plain run) */
 } stress_params;
 
 typedef struct stress_result {
@@ -66,6 +68,14 @@ typedef struct stress_workload {
 	X(big_values) \
 	X(noptr) \
 	X(many_maps)
+
+/* The safepoint of every operation (inv.safepoint): mg_safepoint, and on
+ * a thread of a --threads run, every 16th call, one operation on the
+ * threads' shared maps under their lock (stress_threads.c). */
+void stress_tick(mg_runtime *rt);
+/* --threads N > 1: N attached threads run w, each with seed + its index,
+ * sharing two maps; the combined result (stress_threads.c). */
+stress_result stress_run_threads(const stress_workload *w, mg_runtime *rt, const stress_params *p);
 
 #define STRESS_X_DECLARE(id) extern const stress_workload stress_workload_##id;
 STRESS_WORKLOAD_LIST(STRESS_X_DECLARE)

@@ -480,7 +480,7 @@ bv_run(mg_runtime *rt, const stress_params *p)
 		bv_new_tag(&w, j);
 	w.m = mg_map_new(rt, w.mt, 0);
 	for (uint64_t op = 0; op < p->ops; op++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		bv_op(&w);
 		if ((op + 1) % rebuild_every == 0)
 			bv_rebuild(&w);

@@ -265,7 +265,7 @@ churn_run(mg_runtime *rt, const stress_params *p)
 	uint64_t setup_doubling = c.grows.doubling, setup_same = c.grows.same;
 	c.grows.B_setup = info.B;
 	for (uint64_t op = 0; op < p->ops; op++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		churn_op(&c);
 	}
 	res.checksum = churn_checksum(&c);

@@ -290,7 +290,7 @@ da_run(mg_runtime *rt, const stress_params *p)
 	w.m = mg_map_new(rt, mg_maptype_get(rt, &mg_type_int64, &da_elem_type), 0);
 	da_start_round(&w);
 	for (uint64_t op = 0; op < p->ops; op++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		da_op(&w);
 	}
 	res.checksum = da_checksum(&w);

@@ -367,7 +367,7 @@ graph_run(mg_runtime *rt, const stress_params *p)
 	g.roots = mg_alloc_array(rt, &mg_type_ptr, g.nroots);
 	graph_build(&g, p->live);
 	for (uint64_t op = 0; op < p->ops; op++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		graph_op(&g);
 	}
 	res.checksum = graph_checksum(&g, &res.live_end);

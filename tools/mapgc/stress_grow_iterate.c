@@ -534,7 +534,7 @@ gi_run(mg_runtime *rt, const stress_params *p)
 	for (int L = 0; L < GI_LANES; L++)
 		gi_new_map(&w, &w.lane[L]);
 	for (uint64_t op = 0; op < p->ops; op++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		gi_op(&w, op);
 	}
 

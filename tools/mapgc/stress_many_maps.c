@@ -329,7 +329,7 @@ mm_run(mg_runtime *rt, const stress_params *p)
 	mg_root(rt, &w.maps, "many-maps.maps");
 	w.maps = mg_alloc_array(rt, &mg_type_ptr, (size_t)w.nslots);
 	for (uint64_t op = 0; op < p->ops; op++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		mm_op(&w);
 	}
 	stress_digest_init(&d);

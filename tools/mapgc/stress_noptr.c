@@ -403,13 +403,13 @@ np_run(mg_runtime *rt, const stress_params *p)
 	for (uint64_t j = 0; j < w.n; j++) {
 		if (j == w.n / 3)
 			np_start(&w, 1);
-		mg_safepoint(rt);
+		stress_tick(rt);
 		np_insert(&w, j);
 		mg_alloc_bytes(rt, NP_GARBAGE_MIN + stress_rng_below(&w.rng, NP_GARBAGE_SPREAD));
 	}
 	uint64_t setup_doubling = w.stats.doubling;
 	for (uint64_t op = 0; op < p->ops; op++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		np_op(&w);
 		if ((op + 1) % w.n == 0)
 			np_verify_all(&w);

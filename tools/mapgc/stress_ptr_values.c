@@ -178,11 +178,11 @@ pv_run(mg_runtime *rt, const stress_params *p)
 	mg_root(rt, &w.v, "ptr-values.node");
 	w.m = mg_map_new(rt, mg_maptype_get(rt, &mg_type_int64, &mg_type_ptr), 0);
 	for (uint64_t i = 0; i < w.n; i++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		pv_set_new(&w, (int64_t)i, 0);
 	}
 	for (uint64_t op = 0; op < p->ops; op++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		pv_op(&w, op, &d);
 	}
 	int bad = mg_map_check(rt, w.m, stderr);

@@ -463,7 +463,7 @@ sk_run(mg_runtime *rt, const stress_params *p)
 	w.ints = mg_map_new(rt, mg_maptype_get(rt, &mg_type_string, &mg_type_int64), 0);
 	w.strs = mg_map_new(rt, mg_maptype_get(rt, &mg_type_string, &mg_type_string), 0);
 	for (uint64_t op = 0; op < p->ops; op++) {
-		mg_safepoint(rt);
+		stress_tick(rt);
 		sk_op(&w);
 		if ((op + 1) % walk_every == 0) {
 			sk_walk(&w, w.ints, NULL);
