@@ -289,7 +289,8 @@ const mg_type *mg_typeof(mg_runtime *rt, const void *p, size_t *len)
 	gc_span *s = gc_find_object(gc, (uintptr_t)p, &idx);
 	if (s)
 		gc_ensure_swept(rt, s); /* the background sweeper may be rewriting its bits */
-	if (!s || !gc_bit(s->allocbits, idx))
+	/* Another thread may be allocating in the span (its P's cache). */
+	if (!s || !gc_bit_relaxed(s->allocbits, idx))
 		return NULL;
 	uint64_t h = *(uint64_t *)gc_slot_addr(s, idx);
 	if (len)

@@ -126,19 +126,20 @@ double gc_assist_ratio(mg_runtime *rt)
 {
 	gc_state *gc = gc_of(rt);
 	gc_cycle *c = &gc->cur;
-	uint64_t roots = c->stacks + c->globals;
-	uint64_t expected = gc->pacer.ncons || gc->pacer.last_heap_scan ? gc->pacer.last_heap_scan + roots
-	                                                                  : gc->heap_scan + roots;
+	/* Every thread asks while the others scan roots and allocate. */
+	uint64_t roots = __atomic_load_n(&c->stacks, __ATOMIC_RELAXED) + __atomic_load_n(&c->globals, __ATOMIC_RELAXED);
+	uint64_t live = gc_heap_live(gc), scan = __atomic_load_n(&gc->heap_scan, __ATOMIC_RELAXED);
+	uint64_t expected = gc->pacer.ncons || gc->pacer.last_heap_scan ? gc->pacer.last_heap_scan + roots : scan + roots;
 	uint64_t goal = c->goal;
-	if (gc->heap_live >= goal || c->scan_work + __atomic_load_n(&gc->worker_scan_work, __ATOMIC_RELAXED) >= expected) {
+	uint64_t done = __atomic_load_n(&gc->worker_scan_work, __ATOMIC_RELAXED);
+	if (live >= goal || done >= expected) {
 		goal = goal == UINT64_MAX ? goal : goal + goal / 10;
-		if (expected < gc->heap_scan + roots)
-			expected = gc->heap_scan + roots;
+		if (expected < scan + roots)
+			expected = scan + roots;
 	}
-	uint64_t done = c->scan_work + __atomic_load_n(&gc->worker_scan_work, __ATOMIC_RELAXED);
 	double work = expected > done ? (double)(expected - done) : (double)gc->slice_budget;
-	double runway = goal > gc->heap_live ? (double)(goal - gc->heap_live) : (double)GC_PAGE_SIZE;
+	double runway = goal > live ? (double)(goal - live) : (double)GC_PAGE_SIZE;
 	if (goal == UINT64_MAX)
-		runway = (double)(gc->heap_live + GC_GROW_BYTES);
+		runway = (double)(live + GC_GROW_BYTES);
 	return work / runway;
 }

@@ -185,7 +185,9 @@ static void p_release(mg_runtime *rt, rt_mutator *m)
 	gc_p *p = m->p;
 	hand_in(rt, m);
 	pthread_mutex_lock(&gc->sched_lock);
-	__atomic_store_n(&p->held, NULL, __ATOMIC_RELAXED);
+	/* Release: the worker that finds the P free (acquire, without the
+	 * lock) sees everything this thread did on it. */
+	__atomic_store_n(&p->held, NULL, __ATOMIC_RELEASE);
 	m->p = NULL;
 	m->state = RT_M_NATIVE;
 	gc->nrun--;
@@ -202,7 +204,7 @@ static void p_release(mg_runtime *rt, rt_mutator *m)
 bool gc_worker_may_take(mg_runtime *rt, gc_p *p)
 {
 	gc_state *gc = gc_of(rt);
-	if (!__atomic_load_n(&p->held, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&p->held, __ATOMIC_ACQUIRE))
 		return true;
 	pthread_mutex_lock(&gc->sched_lock);
 	rt_mutator *h = p->held;

@@ -139,7 +139,7 @@ int mg_map_check(mg_runtime *rt, const mg_hmap *h, FILE *report)
 		return 0;
 	mcheck c = {rt, h, report, 0, 0};
 	const mg_maptype *t = h->t;
-	if (h->flags & MAP_HASH_WRITING)
+	if (map_flags(h) & MAP_HASH_WRITING)
 		mviolation(&c, "hashWriting set outside a map operation");
 	if (!h->buckets) {
 		if (h->count)
@@ -167,7 +167,7 @@ int mg_map_check(mg_runtime *rt, const mg_hmap *h, FILE *report)
 				           (unsigned long long)h->nevacuate);
 			check_chain(&c, h->oldbuckets, i, nold - 1, true, evac);
 		}
-	} else if (h->flags & MAP_SAME_SIZE_GROW) {
+	} else if (map_flags(h) & MAP_SAME_SIZE_GROW) {
 		mviolation(&c, "sameSizeGrow set while not growing");
 	}
 	if (c.filled != h->count)

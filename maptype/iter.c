@@ -52,7 +52,7 @@ mg_hiter *mg_map_iter(mg_runtime *rt, mg_hmap *h)
 	it->bucket = it->startBucket;
 	it->checkBucket = MAP_NO_CHECK;
 	it->clears = h->clears;
-	h->flags |= MAP_ITERATOR | MAP_OLD_ITERATOR;
+	map_flags_or(h, MAP_ITERATOR | MAP_OLD_ITERATOR);
 	if (map_events_on(rt))
 		map_event(rt, h, "iter", "start=%llu offset=%u growing=%d B=%u", (unsigned long long)it->startBucket,
 		          it->offset, map_growing(h), h->B);
@@ -100,8 +100,7 @@ __attribute__((always_inline)) static inline bool next_k(mg_runtime *rt, mg_hite
 {
 	mg_hmap *h = it->h;
 	const mg_maptype *t = h->t;
-	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
-		mg_fatal(rt, "concurrent map iteration and map write");
+	map_read_check(rt, h, "concurrent map iteration and map write", "mg_map_next");
 	/* The fingerprint (Redis's unsafe-iterator check): by default an
 	 * iterator alive across a clear is legal and sees nothing cleared (Go
 	 * 1.21); mapitercheck=1 makes using one a fatal error instead, for

@@ -358,7 +358,7 @@ static void hash_grow(mg_runtime *rt, mg_hmap *h)
 	uint8_t bigger = 1;
 	if (!map_over_load_factor(h->count + 1, h->B)) {
 		bigger = 0;
-		h->flags |= MAP_SAME_SIZE_GROW;
+		map_flags_or(h, MAP_SAME_SIZE_GROW);
 	}
 	uint8_t oldB = h->B;
 	uint16_t oldnoverflow = h->noverflow;
@@ -366,11 +366,11 @@ static void hash_grow(mg_runtime *rt, mg_hmap *h)
 	void *newbuckets = make_bucket_array(rt, t, (uint8_t)(h->B + bigger), NULL, &next);
 	/* An iterator on the array that is about to become old must now also
 	 * be considered for the old array. */
-	uint8_t flags = h->flags & ~(MAP_ITERATOR | MAP_OLD_ITERATOR);
-	if (h->flags & MAP_ITERATOR)
-		flags |= MAP_OLD_ITERATOR;
+	bool iter = map_flags(h) & MAP_ITERATOR;
 	h->B += bigger;
-	h->flags = flags;
+	map_flags_and(h, (uint8_t)~(MAP_ITERATOR | MAP_OLD_ITERATOR));
+	if (iter)
+		map_flags_or(h, MAP_OLD_ITERATOR);
 	/* wb.same-edge, both: h keeps the old array (in oldbuckets); and the
 	 * new one is fresh. */
 	gc_store(rt, &h->oldbuckets, h->buckets);
@@ -411,7 +411,7 @@ static void advance_evacuation_mark(mg_runtime *rt, mg_hmap *h, uint64_t newbit)
 		gc_store(rt, &h->oldbuckets, NULL);
 		if (h->extra)
 			gc_store(rt, &h->extra->oldoverflow, NULL);
-		h->flags &= ~MAP_SAME_SIZE_GROW;
+		map_flags_and(h, (uint8_t)~MAP_SAME_SIZE_GROW);
 		if (map_events_on(rt))
 			map_event(rt, h, "growdone", "B=%u released=%zu", h->B, len * t->bucketsize);
 	}
@@ -500,7 +500,7 @@ __attribute__((always_inline)) static inline void evacuate_k(mg_runtime *rt, mg_
 		/* Drop the old bucket's references so the collector can free what
 		 * they held — unless an iterator may still read them. */
 		bool cleared = false;
-		if (!(h->flags & MAP_OLD_ITERATOR) && !t->noscan) {
+		if (!(map_flags(h) & MAP_OLD_ITERATOR) && !t->noscan) {
 			void *b0 = map_bucket_at(t, h->oldbuckets, oldbucket);
 			if (!no_barrier)
 				gc_bulk_barrier(rt, t->bucket_ti, b0, NULL, 1);
@@ -563,8 +563,8 @@ __attribute__((always_inline)) static inline void *lookup_k(mg_runtime *rt, mg_h
 {
 	if (!h || h->count == 0)
 		return NULL;
-	if (RT_UNLIKELY(check && (h->flags & MAP_HASH_WRITING)))
-		mg_fatal(rt, "concurrent map read and map write");
+	if (check)
+		map_read_check(rt, h, "concurrent map read and map write", "mg_map_get");
 	const mg_maptype *t = h->t;
 	uint64_t hash = map_hash_h(h, key, kind);
 	uint64_t m = map_bucket_mask(h->B);
@@ -688,13 +688,13 @@ bool mg_map_get(mg_runtime *rt, mg_hmap *m, const void *key, void *elem_out)
 __attribute__((always_inline)) static inline void assign_k(mg_runtime *rt, mg_hmap *h, const void *key,
                                                           const void *elem, map_kind kind)
 {
-	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING)) /* h is not nil: mg_map_set panics first */
-		mg_fatal(rt, "concurrent map writes");
+	/* h is not nil: mg_map_set panics first.  Go checks before hashing
+	 * and sets hashWriting after (a panicking hash would leave it set);
+	 * the atomic or is both, and no hash of ours panics. */
+	map_write_begin(rt, h, "mg_map_set");
 	const mg_maptype *t = h->t;
 	uint64_t hash = map_hash_h(h, key, kind);
 	map_pin pin = {0};
-	/* Set hashWriting after hashing: a panicking hash would leave it set. */
-	h->flags ^= MAP_HASH_WRITING;
 	if (RT_UNLIKELY(!h->buckets)) {
 		map_pin_on(rt, &pin, h, key, elem);
 		void *arr = gc_alloc(rt, t->bucket_ti, true, 1);
@@ -782,9 +782,7 @@ notfound:
 	h->count++;
 	elemp = map_elem_of(t, insertb, inserti);
 done:
-	if (RT_UNLIKELY(!(h->flags & MAP_HASH_WRITING)))
-		mg_fatal(rt, "concurrent map writes");
-	h->flags &= ~MAP_HASH_WRITING;
+	map_write_end(rt, h, "mg_map_set");
 	value_set(rt, t->elem_ti, elemp, elem);
 	map_unpin(rt, &pin);
 }
@@ -812,11 +810,9 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 {
 	if (!h || h->count == 0)
 		return;
-	if (RT_UNLIKELY(h->flags & MAP_HASH_WRITING))
-		mg_fatal(rt, "concurrent map writes");
+	map_write_begin(rt, h, "mg_map_delete");
 	const mg_maptype *t = h->t;
 	uint64_t hash = map_hash_h(h, key, kind);
-	h->flags ^= MAP_HASH_WRITING;
 	map_pin pin = {0};
 	uint64_t bucket = hash & map_bucket_mask(h->B);
 	if (RT_UNLIKELY(map_growing(h))) {
@@ -891,9 +887,7 @@ __attribute__((always_inline)) static inline void delete_k(mg_runtime *rt, mg_hm
 			goto end;
 	}
 end:
-	if (RT_UNLIKELY(!(h->flags & MAP_HASH_WRITING)))
-		mg_fatal(rt, "concurrent map writes");
-	h->flags &= ~MAP_HASH_WRITING;
+	map_write_end(rt, h, "mg_map_delete");
 	map_unpin(rt, &pin);
 }
 
@@ -950,16 +944,14 @@ void mg_map_clear(mg_runtime *rt, mg_hmap *h)
 {
 	if (!h || h->count == 0)
 		return;
-	if (h->flags & MAP_HASH_WRITING)
-		mg_fatal(rt, "concurrent map writes");
+	map_write_begin(rt, h, "mg_map_clear");
 	const mg_maptype *t = h->t;
-	h->flags ^= MAP_HASH_WRITING;
 	h->clears++;
 	int64_t count = h->count;
 	mark_buckets_empty(t, h->buckets, map_bucket_mask(h->B));
 	if (h->oldbuckets)
 		mark_buckets_empty(t, h->oldbuckets, map_oldbucket_mask(h));
-	h->flags &= ~MAP_SAME_SIZE_GROW;
+	map_flags_and(h, (uint8_t)~MAP_SAME_SIZE_GROW);
 	gc_store(rt, &h->oldbuckets, NULL);
 	h->nevacuate = 0;
 	h->noverflow = 0;
@@ -982,7 +974,7 @@ void mg_map_clear(mg_runtime *rt, mg_hmap *h)
 	 * fresh array and the iterator keeps the old one, now all emptyRest. */
 	void *next;
 	map_pin pin = {0};
-	if (h->flags & (MAP_ITERATOR | MAP_OLD_ITERATOR)) {
+	if (map_flags(h) & (MAP_ITERATOR | MAP_OLD_ITERATOR)) {
 		map_pin_on(rt, &pin, h, NULL, NULL);
 		void *arr = make_bucket_array(rt, t, h->B, NULL, &next);
 		/* Shading the old array: wb.iter-grey (the new one is fresh). */
@@ -999,9 +991,7 @@ void mg_map_clear(mg_runtime *rt, mg_hmap *h)
 		gc_store(rt, &h->extra->nextOverflow, next);
 	}
 	map_unpin(rt, &pin);
-	if (!(h->flags & MAP_HASH_WRITING))
-		mg_fatal(rt, "concurrent map writes");
-	h->flags &= ~MAP_HASH_WRITING;
+	map_write_end(rt, h, "mg_map_clear");
 	if (map_events_on(rt))
 		map_event(rt, h, "clear", "B=%u count=%lld", h->B, (long long)count);
 }
@@ -1021,7 +1011,7 @@ void mg_map_info(const mg_hmap *m, mg_mapinfo *out)
 	out->id = m->id;
 	out->count = (size_t)m->count;
 	out->B = m->B;
-	out->flags = m->flags;
+	out->flags = map_flags(m);
 	out->hash0 = m->hash0;
 	out->noverflow = m->noverflow;
 	out->growing = map_growing(m);
@@ -1031,4 +1021,19 @@ void mg_map_info(const mg_hmap *m, mg_mapinfo *out)
 	out->nevacuate = (size_t)m->nevacuate;
 	out->bucket_size = m->t->bucketsize;
 	out->noscan = m->t->noscan;
+}
+
+MG_NORETURN void map_misuse(mg_runtime *rt, const mg_hmap *h, const char *msg, const char *op)
+{
+	rt_mutator *self = rt_self(rt);
+	if (rt->trace_hook)
+		rt->trace_hook(rt, rt->trace_hook_ud);
+	fflush(stdout);
+	fprintf(stderr, "fatal error: %s\n", msg);
+	fprintf(stderr, "  thread %u: %s\n", self->id, op);
+	for (rt_mutator *m = __atomic_load_n(&rt->muts, __ATOMIC_ACQUIRE); m; m = __atomic_load_n(&m->next, __ATOMIC_ACQUIRE))
+		if (m != self && __atomic_load_n(&m->doing_map, __ATOMIC_RELAXED) == h)
+			fprintf(stderr, "  thread %u: %s\n", m->id, __atomic_load_n(&m->doing, __ATOMIC_RELAXED));
+	fflush(stderr);
+	rt_fail_printed(rt, MG_FATAL, msg);
 }

@@ -505,7 +505,54 @@ static inline uint64_t map_array_nbuckets(uint64_t len)
 }
 static inline uint64_t map_bucket_mask(uint8_t B) { return map_bucket_shift(B) - 1; }
 static inline bool map_growing(const mg_hmap *h) { return h->oldbuckets != NULL; }
-static inline bool map_same_size_grow(const mg_hmap *h) { return (h->flags & MAP_SAME_SIZE_GROW) != 0; }
+/* ---- the flags word, with several threads (DESIGN.md §7, §9) -------------
+ * hashWriting is taken by an atomic or at the start of every write and
+ * dropped by an atomic and at its end, so two threads that write one map
+ * at once are caught by the second one's or, before it has touched
+ * anything; a read or an iteration step that finds it set is the other
+ * misuse.  The other flags are changed by atomic or and and too (an
+ * iterator sets its bits while other threads read: legal), and read with
+ * relaxed loads.  Each thread's last map operation is kept in its
+ * rt_mutator (doing, doing_map), so that the report of a misuse names
+ * both threads (Go names only the one that noticed, #26703). */
+static inline uint8_t map_flags(const mg_hmap *h) { return __atomic_load_n(&h->flags, __ATOMIC_RELAXED); }
+static inline void map_flags_or(mg_hmap *h, uint8_t f) { __atomic_fetch_or(&h->flags, f, __ATOMIC_RELAXED); }
+static inline void map_flags_and(mg_hmap *h, uint8_t f) { __atomic_fetch_and(&h->flags, f, __ATOMIC_RELAXED); }
+static inline bool map_same_size_grow(const mg_hmap *h) { return (map_flags(h) & MAP_SAME_SIZE_GROW) != 0; }
+
+/* The report: Go's first line, then `  thread T: OPERATION` for this
+ * thread and for every other whose last map operation was on h. */
+MG_NORETURN void map_misuse(mg_runtime *rt, const mg_hmap *h, const char *msg, const char *op);
+
+static inline void map_doing(mg_runtime *rt, const mg_hmap *h, const char *op)
+{
+	rt_mutator *m = rt_self(rt);
+	__atomic_store_n(&m->doing, op, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->doing_map, h, __ATOMIC_RELAXED);
+}
+
+static inline void map_write_begin(mg_runtime *rt, mg_hmap *h, const char *op)
+{
+	map_doing(rt, h, op);
+	if (RT_UNLIKELY(__atomic_fetch_or(&h->flags, MAP_HASH_WRITING, __ATOMIC_ACQUIRE) & MAP_HASH_WRITING))
+		map_misuse(rt, h, "concurrent map writes", op);
+}
+
+static inline void map_write_end(mg_runtime *rt, mg_hmap *h, const char *op)
+{
+	if (RT_UNLIKELY(!(__atomic_fetch_and(&h->flags, (uint8_t)~MAP_HASH_WRITING, __ATOMIC_RELEASE) &
+	                  MAP_HASH_WRITING)))
+		map_misuse(rt, h, "concurrent map writes", op);
+}
+
+/* A read's check (and an iteration step's). */
+static inline void map_read_check(mg_runtime *rt, const mg_hmap *h, const char *msg, const char *op)
+{
+	if (RT_UNLIKELY(map_flags(h) & MAP_HASH_WRITING)) {
+		map_doing(rt, h, op);
+		map_misuse(rt, h, msg, op);
+	}
+}
 static inline uint64_t map_noldbuckets(const mg_hmap *h)
 {
 	return map_same_size_grow(h) ? map_bucket_shift(h->B) : map_bucket_shift(h->B) >> 1;

@@ -68,7 +68,7 @@ void map_snapshot_describe(mg_runtime *rt, const void *obj, size_t len, FILE *f)
 	        "\"hash0\":%u,\"noverflow\":%u,\"growing\":%s,\"same_size\":%s,\"nevacuate\":%llu,"
 	        "\"noldbuckets\":%llu,\"buckets\":",
 	        (long long)h->count,
-	        h->B, h->flags, h->hash0, h->noverflow, map_growing(h) ? "true" : "false",
+	        h->B, map_flags(h), h->hash0, h->noverflow, map_growing(h) ? "true" : "false",
 	        map_same_size_grow(h) ? "true" : "false", (unsigned long long)h->nevacuate,
 	        (unsigned long long)(map_growing(h) ? map_noldbuckets(h) : 0));
 	if (h->buckets)

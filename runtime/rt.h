@@ -136,7 +136,8 @@ typedef struct rt_mutator {
 	uint32_t safepoint_tick; /* amortises clock reads at safepoints */
 	uint64_t rand_state;     /* this thread's PRNG (map seeds, iteration starts) */
 	uint64_t mark_cpu;       /* ns of marking this cycle (safepoint share, gc/cycle.c) */
-	const char *doing;       /* the map operation under way (misuse reports), or NULL */
+	const char *doing;       /* its last map operation, for misuse reports (atomic) */
+	const void *doing_map;   /* and its map (atomic) */
 	bool boehm_registered;   /* the Boehm backend registered the thread with libgc */
 	pthread_t thread;
 } rt_mutator;

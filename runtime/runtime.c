@@ -185,6 +185,7 @@ rt_typeinfo *rt_type_register(mg_runtime *rt, const mg_type *t)
 	if (RT_LIKELY(ti != NULL))
 		return ti;
 	rt_types *ty = &rt->types;
+	type_validate(rt, t); /* fatal on a bad descriptor: before the lock */
 	pthread_mutex_lock(&ty->lock);
 	ti = tab_find(rt, ty->tab, t); /* another thread may have registered it */
 	if (!ti)
@@ -196,10 +197,11 @@ rt_typeinfo *rt_type_register(mg_runtime *rt, const mg_type *t)
 static rt_typeinfo *type_add_locked(mg_runtime *rt, const mg_type *t)
 {
 	rt_typeinfo *ti;
-	type_validate(rt, t);
 	rt_types *ty = &rt->types;
-	if (ty->n + 1 >= RT_TYPE_MAX)
+	if (ty->n + 1 >= RT_TYPE_MAX) {
+		pthread_mutex_unlock(&ty->lock);
 		mg_fatal(rt, "too many types");
+	}
 	if (!ty->tab || (ty->n + 1) * 2 > ty->tab->cap)
 		type_table_grow(rt);
 	if (ty->n + 1 >= ty->cap) {

@@ -95,7 +95,8 @@ cli_find_bin
 # ---- sourced? then only the helpers ------------------------------------------
 [[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
 
-# --list names all nine workloads, each with its defaults and a paragraph.
+# --list names all nine checksum workloads, each with its defaults and a
+# paragraph (and map-race, the misuse: stress_map_race.sh).
 cli_run -- stress --list
 cli_expect_rc 0
 names=$(sed -n -E 's/^([a-z-]+)  \(default --ops [0-9]+ --live [0-9]+\)$/\1/p' "$cli_out" | tr '\n' ' ')
@@ -109,7 +110,7 @@ for cite in '#16070' '#20135' '#9477'; do
 done
 cli_run -- stress --help
 cli_expect_rc 0
-grep -q "^Workloads: graph ${sm_workloads[*]}$" "$cli_out" ||
+grep -q "^Workloads: graph ${sm_workloads[*]} map-race$" "$cli_out" ||
 	cli_fail "--help does not list the workloads: $(grep '^Workloads' "$cli_out")"
 
 # Each workload, tiny: the result line is last, in the contract's form,

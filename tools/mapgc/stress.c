@@ -166,8 +166,12 @@ stress_list(FILE *out)
 		const stress_workload *w = stress_workloads[i];
 		if (i > 0)
 			fputc('\n', out);
-		fprintf(out, "%s  (default --ops %" PRIu64 " --live %" PRIu64 ")\n",
-			w->name, w->default_ops, w->default_live);
+		if (w->misuse)
+			fprintf(out, "%s  (a misuse on purpose: ends in a fatal error; default --ops %" PRIu64 ")\n",
+				w->name, w->default_ops);
+		else
+			fprintf(out, "%s  (default --ops %" PRIu64 " --live %" PRIu64 ")\n",
+				w->name, w->default_ops, w->default_live);
 		cli_print_paragraph(out, 4, w->description);
 	}
 }
@@ -342,12 +346,18 @@ stress_parse(int argc, char **argv, stress_opts *o)
 		    o->trace_file != NULL ||
 		    o->stats_json != NULL || o->backend != MG_BACKEND_MAPGC || o->compare)
 			return stress_usage_error("--soak takes only --seed and an optional workload");
+		if (o->workload != NULL && o->workload->misuse)
+			return stress_usage_error("%s ends in a fatal error: it cannot soak", o->workload->name);
 		return -1;
 	}
 	if (o->workload == NULL)
 		return stress_usage_error("no workload given (see --list)");
 	if (o->has_threads && o->threads > 1 && strcmp(o->workload->name, "graph") == 0)
 		return stress_usage_error("graph runs on one thread: it takes no --threads");
+	if (o->has_threads && o->threads > 1 && o->workload->misuse)
+		return stress_usage_error("%s runs its own two threads: it takes no --threads", o->workload->name);
+	if (o->compare && o->workload->misuse)
+		return stress_usage_error("%s ends in a fatal error: there is nothing to compare", o->workload->name);
 	/* The comparison chooses the barrier and the collector of each run. */
 	if (o->compare && o->has_barrier)
 		return stress_usage_error("--compare-barriers runs every barrier: it takes no --barrier");

@@ -55,6 +55,10 @@ typedef struct stress_workload {
 	uint64_t default_ops;
 	uint64_t default_live;
 	stress_result (*run)(mg_runtime *rt, const stress_params *p);
+	/* A misuse on purpose (map-race): it ends in a fatal error, so it has
+	 * no checksum to compare; --list says so, the soak and --threads leave
+	 * it out. */
+	bool misuse;
 } stress_workload;
 
 /* The built-in workloads, by C identifier (stress_workload_ID). */
@@ -67,7 +71,8 @@ typedef struct stress_workload {
 	X(string_keys) \
 	X(big_values) \
 	X(noptr) \
-	X(many_maps)
+	X(many_maps) \
+	X(map_race)
 
 /* The safepoint of every operation (inv.safepoint): mg_safepoint, and on
  * a thread of a --threads run, every 16th call, one operation on the

@@ -257,6 +257,10 @@ int stress_soak(const stress_workload *const *workloads, size_t n, const stress_
 	uint64_t round = 0;
 	while (soak_now() < deadline) {
 		const stress_workload *w = plan->only ? plan->only : workloads[round % n];
+		if (w->misuse && !plan->only) { /* it fails on purpose */
+			round++;
+			continue;
+		}
 		/* Barriers rotate once per pass over the workloads, so every
 		 * (workload, barrier) pair comes up within 3 passes. */
 		mg_barrier wb = soak_barriers[(plan->only ? round : round / n) % SOAK_NBARRIERS];

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# stress_map_race.sh — the `map-race` workload (DESIGN.md §7): one map
+# written from two threads with no lock ends in
+#   fatal error: concurrent map writes
+#     thread T: mg_map_set          (one line per thread involved)
+# with exit status 2, at default options, and nothing on stderr before
+# the fatal line (checkmark and the heap check, on, stay quiet: the heap
+# is not corrupted first).  MR_RUNS runs (default 5; the 100 of the issue:
+# stress_map_race_100.sh, label slow), each with its own seed; all but
+# MR_MISSES_OK (default: 1 in 100, rounded down) must be caught.  Also:
+# --list says it is a misuse, and it takes no --threads, --soak or
+# --compare-barriers.
+# shellcheck source-path=SCRIPTDIR source=lib/cli.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cli.sh" || exit 1
+
+runs=${MR_RUNS:-5}
+# At one P the two threads take turns on it, and their writes overlap only
+# when one gives up the P inside a write (a rare safepoint): the suite run
+# at MAPGC_TEST_PROCS=1 checks the report at 2 Ps instead.
+procs=()
+[[ ${MAPGC_TEST_PROCS:-} == 1 ]] && procs=(--procs 2)
+misses_ok=${MR_MISSES_OK:-$((runs / 100))}
+misses=0
+for ((i = 1; i <= runs; i++)); do
+	cli_run MAPGC_DEBUG=gccheckmark=1,heapcheck=1 -- stress map-race --seed "$i" --ops 200000 "${procs[@]}"
+	if [[ $cli_rc -eq 0 ]]; then
+		misses=$((misses + 1))
+		cli_note "run $i: the writes never overlapped (a miss)"
+		continue
+	fi
+	cli_expect_rc 2
+	first=$(grep -n -m 1 '^fatal error: ' "$cli_err")
+	[[ $first == *":fatal error: concurrent map writes" ]] ||
+		cli_fail "run $i: the first fatal line is '${first#*:}', want 'fatal error: concurrent map writes'$(cli_tail)"
+	n=${first%%:*}
+	# Nothing before it but the seed report lines of the runtime (none).
+	[[ $n -eq 1 ]] || cli_fail "run $i: $((n - 1)) lines on stderr before the fatal line$(cli_tail)"
+	mapfile -t lines < <(sed -n "$((n + 1)),\$p" "$cli_err" | grep '^  thread ')
+	[[ ${#lines[@]} -eq 2 ]] || cli_fail "run $i: ${#lines[@]} thread lines after the fatal line, want 2$(cli_tail)"
+	for l in "${lines[@]}"; do
+		[[ $l =~ ^\ \ thread\ [12]:\ mg_map_set$ ]] || cli_fail "run $i: thread line '$l'$(cli_tail)"
+	done
+	[[ ${lines[0]} != "${lines[1]}" ]] || cli_fail "run $i: the same thread twice: ${lines[0]}"
+done
+((misses <= misses_ok)) || cli_fail "$misses of $runs runs were not caught (at most $misses_ok may be)"
+cli_note "$((runs - misses)) of $runs runs caught, both threads named"
+
+cli_run -- stress --list
+cli_expect_rc 0
+grep -q '^map-race  (a misuse on purpose: ends in a fatal error; default --ops [0-9]*)$' "$cli_out" ||
+	cli_fail "--list does not show map-race as a misuse$(cli_tail)"
+cli_usage_error "map-race --threads 2" stress map-race --threads 2
+cli_usage_error "map-race --compare-barriers" stress map-race --compare-barriers
+cli_usage_error "--soak map-race" stress --soak 1s map-race
+cli_note "map-race: --list, usage errors"
