@@ -559,6 +559,11 @@ void gc_whand_over(mg_runtime *rt, gc_work w);
 /* The caller takes the hand-over list's items into its own buffers, if
  * it may run their hooks (gc_may_hook); true if any. */
 bool gc_wtake_handover(mg_runtime *rt);
+/* The hand-over items the calling thread could do now (gc_may_hook on
+ * its P): with several threads none, since the stopped world of the end
+ * of mark does them (gc_do_handover), so that they never keep marking
+ * from ending. */
+size_t gc_handover_pending(mg_runtime *rt);
 /* One item off the hand-over list (the world stopped); false if none. */
 bool gc_whandover_pop(mg_runtime *rt, gc_work *out);
 /* Drops every grey item and barrier record: mark termination's last act,

@@ -382,7 +382,7 @@ bool gc_mark_slice(mg_runtime *rt, uint64_t budget)
 	p->hook_work += hooked;
 	__atomic_fetch_add(&gc->worker_scan_work, done, __ATOMIC_RELAXED);
 	bool empty = p->b1->n == 0 && p->b2->n == 0 && gc_atomic_nfull(gc) == 0 &&
-	             __atomic_load_n(&gc->nhandover, __ATOMIC_RELAXED) == 0;
+	             gc_handover_pending(rt) == 0;
 	gc_wbalance(rt, p); /* what the slice leaves, for a waiting worker */
 	if (rt->cfg.heapcheck) {
 		/* With the world stopped, every thread's barrier records are

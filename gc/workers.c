@@ -266,8 +266,9 @@ bool gc_workers_mark_done(mg_runtime *rt)
 	gc_state *gc = gc_of(rt);
 	if (gc->nproc == 1)
 		return true;
+	size_t handover = gc_handover_pending(rt);
 	pthread_mutex_lock(&gc->wlock);
-	bool idle = gc->nrunning == 0 && gc->nfull == 0 && gc->nhandover == 0;
+	bool idle = gc->nrunning == 0 && gc->nfull == 0 && (handover == 0 || gc->nhandover == 0);
 	pthread_mutex_unlock(&gc->wlock);
 	return idle;
 }
@@ -278,8 +279,9 @@ void gc_workers_wait(mg_runtime *rt)
 	if (gc->nproc == 1)
 		return;
 	pthread_mutex_lock(&gc->wlock);
+	bool take = gc_handover_pending(rt) != 0;
 	gc->mut_waiting = true;
-	while (gc->nrunning > 0 && gc->nfull == 0 && gc->nhandover == 0)
+	while (gc->nrunning > 0 && gc->nfull == 0 && (!take || gc->nhandover == 0))
 		pthread_cond_wait(&gc->mut_cv, &gc->wlock);
 	gc->mut_waiting = false;
 	pthread_mutex_unlock(&gc->wlock);
@@ -341,12 +343,10 @@ void gc_p0_checkin(mg_runtime *rt)
 	gc_wb_flush(rt, p0);
 	if (!m->roots_scanned) {
 		gc_scan_roots(rt);
-	} else if (p0->b1->n || p0->b2->n || __atomic_load_n(&gc->nhandover, __ATOMIC_RELAXED)) {
+	} else if (p0->b1->n || p0->b2->n || gc_handover_pending(rt)) {
 		/* Hooked items are the lone mutator's to do; the rest goes to the workers. */
 		if (gc_wtake_handover(rt))
 			gc_mark_slice(rt, gc->slice_budget);
-		else if (!p0->b1->n && !p0->b2->n && gc_workers_mark_done(rt))
-			__atomic_store_n(&gc->p0_req, GC_P0_STOP, __ATOMIC_RELAXED); /* only the stopped world can */
 	} else if (gc_workers_mark_done(rt)) {
 		__atomic_store_n(&gc->p0_req, GC_P0_STOP, __ATOMIC_RELAXED);
 	}

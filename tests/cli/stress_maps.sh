@@ -96,7 +96,7 @@ cli_find_bin
 [[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
 
 # --list names all nine checksum workloads, each with its defaults and a
-# paragraph (and map-race, the misuse: stress_map_race.sh).
+# paragraph (and map-race, the misuse: misuse_map_race.sh).
 cli_run -- stress --list
 cli_expect_rc 0
 names=$(sed -n -E 's/^([a-z-]+)  \(default --ops [0-9]+ --live [0-9]+\)$/\1/p' "$cli_out" | tr '\n' ' ')

@@ -15,7 +15,7 @@
  *    detach with scopes entered, are fatal with a message saying so;
  *  - each thread's scopes are its roots: a thread's only reference, in its
  *    own scope, keeps an object alive through collections another thread
- *    runs, and a path to an unmarked object names its thread.
+ *    runs, and a heap snapshot names the root's thread.
  */
 #include "tests/support/mgt.h"
 #include "tests/support/mgt_obj.h"
@@ -436,6 +436,20 @@ Test(threads, a_threads_scope_keeps_its_object_through_anothers_collections, .ti
 	for (int i = 0; i < 3; i++)
 		mg_gc(rt);
 	cr_assert_eq(mg_typeof(rt, (void *)h.addr, NULL), &mgt_obj_type, "the thread's root kept it");
+	/* A heap snapshot names each scope root's thread. */
+	char path[] = "/tmp/mapgc-threads-snapXXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(mg_heap_snapshot(rt, path, NULL), 0);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	static char text[1 << 16];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	text[n] = 0;
+	fclose(f);
+	unlink(path);
+	cr_assert_not_null(strstr(text, "{\"kind\":\"scope\",\"thread\":2,\"name\":\"thread.mine\","), "%.400s", text);
 	mg_stats st = mgt_stats(rt);
 	cr_assert_geq(st.cycles, 3);
 	__atomic_store_n(&h.stage, 2, __ATOMIC_RELEASE);

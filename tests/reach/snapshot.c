@@ -381,3 +381,46 @@ Test(reach_snapshot, flag_and_type_names_match_the_runtime)
 	cr_assert_eq(rg_classify("hmapx"), RG_OTHER);
 	mgt_close(rt);
 }
+
+/* With several threads (issue 15), a scope root names its thread in the
+ * snapshot, and paths name it when the roots come from more than one
+ * thread; a snapshot of one thread reads as before. */
+static void
+path_with_thread(const char *thread_member, const char *want_prefix)
+{
+	char *doc = variant("{\"kind\":\"scope\",\"name\":\"r\"", thread_member);
+	rg_graph g;
+	ra_result r;
+	char err[512];
+	cr_assert_eq(rt_parse(doc, &g, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(ra_analyze(&g, &r, err, sizeof err), 0, "%s", err);
+	char path[512];
+	ra_path_string(&r, 1, path, sizeof path);
+	char want[128];
+	snprintf(want, sizeof want, "%sscope root \"r\" \xe2\x86\x92 hmap#1 .buckets \xe2\x86\x92 bucket[int64]pointer[2]#2",
+		want_prefix);
+	cr_assert_str_eq(path, want);
+	ra_free(&r);
+	rg_free(&g);
+	free(doc);
+}
+
+Test(reach_snapshot, a_scope_root_of_another_thread_names_it)
+{
+	path_with_thread("{\"kind\":\"scope\",\"thread\":2,\"name\":\"r\"", "thread 2 ");
+}
+
+Test(reach_snapshot, one_thread_reads_as_before)
+{
+	path_with_thread("{\"kind\":\"scope\",\"thread\":1,\"name\":\"r\"", "");
+}
+
+Test(reach_snapshot, a_bad_thread_is_reported)
+{
+	char *doc = variant("{\"kind\":\"scope\",\"name\":\"r\"", "{\"kind\":\"scope\",\"thread\":0,\"name\":\"r\"");
+	rg_graph g;
+	char err[512];
+	cr_assert_neq(rt_parse(doc, &g, err, sizeof err), 0);
+	cr_assert_not_null(strstr(err, "roots[0].thread"), "%s", err);
+	free(doc);
+}

@@ -669,7 +669,8 @@ ra_path_string(const ra_result *r, uint32_t obj, char *buf, size_t size)
 	}
 	ra_path(r, obj, edges, len, &root);
 	const rg_root *rt = &g->roots[root];
-	snprintf(tmp, sizeof tmp, "%s root \"%s\"", rt->global ? "global" : "scope", rg_s(g, rt->name));
+	char kind[48];
+	snprintf(tmp, sizeof tmp, "%s \"%s\"", rg_root_kind(g, rt, kind, sizeof kind), rg_s(g, rt->name));
 	ra_put(&b, tmp);
 	uint32_t v = rt->to;
 	for (uint32_t k = 0; k <= len; k++) {

@@ -275,3 +275,15 @@ rg_edge_labelled(const rg_graph *g, uint32_t i, const char *label)
 			return e;
 	return RG_NONE;
 }
+
+const char *
+rg_root_kind(const rg_graph *g, const rg_root *r, char *buf, size_t n)
+{
+	if (r->global)
+		return "global root";
+	if (g->max_thread > 1 && r->thread != 0) {
+		snprintf(buf, n, "thread %" PRIu32 " scope root", r->thread);
+		return buf;
+	}
+	return "scope root";
+}

@@ -84,6 +84,7 @@ typedef struct rg_edge {
 
 typedef struct rg_root {
 	bool global;        /* kind "global"; else "scope" */
+	uint32_t thread;    /* a scope root's thread (from 1), 0 when the snapshot does not say */
 	rg_str name;
 	uint32_t to;        /* object index, or RG_NONE for a null root */
 } rg_root;
@@ -130,6 +131,7 @@ typedef struct rg_graph {
 
 	rg_root *roots;
 	uint32_t nroots;
+	uint32_t max_thread;   /* the highest thread of a scope root: above 1, roots name their thread */
 
 	rg_map *maps;       /* in document order of their hmaps */
 	uint32_t nmaps;
@@ -139,6 +141,11 @@ typedef struct rg_graph {
 	uint32_t *strhash;  /* open addressing: slot -> string index + 1, 0 empty */
 	uint32_t strhcap;
 } rg_graph;
+
+/* What a root is called in paths and lists: "global root", "scope root",
+ * or "thread T scope root" when the snapshot's scope roots come from
+ * several threads (each then names its own). */
+const char *rg_root_kind(const rg_graph *g, const rg_root *r, char *buf, size_t n);
 
 /*
  * Read the snapshot in text[0, len) into *g.  name is used in messages

@@ -298,8 +298,9 @@ rp_text_object(FILE *out, const ra_result *r, uint32_t obj)
 				more++;
 				continue;
 			}
-			fprintf(out, "  %-10s %s root \"%s\"\n", shown == 0 ? "held by" : "",
-				g->roots[k].global ? "global" : "scope", rg_s(g, g->roots[k].name));
+			char kind[48];
+			fprintf(out, "  %-10s %s \"%s\"\n", shown == 0 ? "held by" : "",
+				rg_root_kind(g, &g->roots[k], kind, sizeof kind), rg_s(g, g->roots[k].name));
 			shown++;
 		}
 	if (more)
@@ -431,7 +432,10 @@ rp_json_path(FILE *out, const ra_result *r, uint32_t obj)
 	}
 	ra_path(r, obj, edges, len, &root);
 	const rg_root *rt = &g->roots[root];
-	fprintf(out, "{\"root\":{\"kind\":\"%s\",\"name\":", rt->global ? "global" : "scope");
+	fprintf(out, "{\"root\":{\"kind\":\"%s\",", rt->global ? "global" : "scope");
+	if (rt->thread)
+		fprintf(out, "\"thread\":%" PRIu32 ",", rt->thread);
+	fputs("\"name\":", out);
 	rp_json_string(out, rg_s(g, rt->name));
 	fputs("},\"text\":", out);
 	size_t need = (size_t)ra_path_string(r, obj, NULL, 0) + 1;

@@ -555,7 +555,7 @@ rg_root_read(rg_reader *rr, uint32_t k)
 {
 	json_reader *j = &rr->j;
 	rg_graph *g = rr->g;
-	static const char *const names[] = {"kind", "name", "to"};
+	static const char *const names[] = {"kind", "name", "to", "thread"};
 	rg_root root = {.to = RG_NONE, .name = RG_NONE};
 	uint64_t to = 0;
 	uint32_t seen = 0;
@@ -571,7 +571,7 @@ rg_root_read(rg_reader *rr, uint32_t k)
 			break;
 		if (t != JSON_KEY)
 			return false;
-		int m = rg_member(j, names, 3);
+		int m = rg_member(j, names, 4);
 		if (m < 0) {
 			if (!json_skip(j))
 				return false;
@@ -579,7 +579,14 @@ rg_root_read(rg_reader *rr, uint32_t k)
 		}
 		if (!rg_once(rr, &seen, m, names[m], ctx))
 			return false;
-		if (m == 0) {
+		if (m == 3) { /* optional: a scope root's thread, from 1 */
+			json_tok v = json_next(j);
+			if (v != JSON_NUMBER || !j->is_uint || j->u == 0 || j->u > UINT32_MAX)
+				return rg_expected(rr, "a thread number (1, 2, …)", "%s.thread", ctx);
+			root.thread = (uint32_t)j->u;
+			if (root.thread > g->max_thread)
+				g->max_thread = root.thread;
+		} else if (m == 0) {
 			if (!rg_string(rr))
 				return rg_expected(rr, "\"scope\" or \"global\"", "%s.kind", ctx);
 			if (strcmp(j->str, "scope") == 0)
@@ -605,7 +612,7 @@ rg_root_read(rg_reader *rr, uint32_t k)
 				to = j->u;
 		}
 	}
-	const char *missing = rg_missing(seen, 7, names, 3);
+	const char *missing = rg_missing(seen, 7, names, 4);
 	if (missing != NULL)
 		return json_fail_at(j, pos, "%s: missing member \"%s\"", ctx, missing);
 	if (k >= RG_MAX_OBJECTS)

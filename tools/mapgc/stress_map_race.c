@@ -17,7 +17,7 @@
  * it, is the catch (maptype/map.h): before it has touched the map, so the
  * heap is never corrupted first, and checkmark and the heap check stay
  * quiet until the fatal line.  A run in which the writes never overlapped
- * ends normally (the caller counts it as a miss: tests/cli/stress_map_race.sh);
+ * ends normally (the caller counts it as a miss: tests/cli/misuse_map_race.sh);
  * its checksum is the map's size only (its contents are the race's).
  */
 #include <inttypes.h>
