@@ -614,11 +614,16 @@ static inline bool gc_wget(mg_runtime *rt, gc_p *p, gc_work *out)
 
 /* ---- workers.c: mark worker threads and the end of mark ----------------- */
 
-/* The P whose marking runs on this thread: a worker's own, 0 on the
- * mutator's (a chunk hook of a tagged item may run on any P, and gathers
- * its figures per P: work.c, HOOKED TYPES). */
+/* The P whose marking runs on this thread: a worker's own, or the P a
+ * mutator holds (a chunk hook of a tagged item may run on any P, and
+ * gathers its figures per P: work.c, HOOKED TYPES; a P is marked on by
+ * one thread at a time, its holder or its worker). */
 extern _Thread_local uint32_t gc_tls_pid;
-static inline uint32_t gc_current_pid(void) { return gc_tls_pid; }
+static inline uint32_t gc_current_pid(void)
+{
+	const rt_mutator *m = rt_tls_mut;
+	return m != NULL && m->p != NULL ? m->p->id : gc_tls_pid;
+}
 
 void gc_workers_init(mg_runtime *rt);         /* at mg_open: a thread per P > 0 */
 void gc_workers_destroy(mg_runtime *rt);      /* at mg_close: joined */

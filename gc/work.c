@@ -245,8 +245,8 @@ size_t gc_handover_pending(mg_runtime *rt)
 	size_t n = __atomic_load_n(&gc->nhandover, __ATOMIC_RELAXED);
 	if (n == 0)
 		return 0;
-	rt_mutator *m = rt_self_or_null(rt);
-	return m && m->p && gc_may_hook(rt, m->p) ? n : 0;
+	rt_mutator *m = rt_tls_mut; /* a worker's is NULL */
+	return m && m->rt == rt && m->p && gc_may_hook(rt, m->p) ? n : 0;
 }
 
 bool gc_whandover_pop(mg_runtime *rt, gc_work *out)

@@ -1031,9 +1031,11 @@ MG_NORETURN void map_misuse(mg_runtime *rt, const mg_hmap *h, const char *msg, c
 	fflush(stdout);
 	fprintf(stderr, "fatal error: %s\n", msg);
 	fprintf(stderr, "  thread %u: %s\n", self->id, op);
-	for (rt_mutator *m = __atomic_load_n(&rt->muts, __ATOMIC_ACQUIRE); m; m = __atomic_load_n(&m->next, __ATOMIC_ACQUIRE))
+	pthread_mutex_lock(&rt->muts_lock);
+	for (rt_mutator *m = rt->muts; m; m = m->next)
 		if (m != self && __atomic_load_n(&m->doing_map, __ATOMIC_RELAXED) == h)
 			fprintf(stderr, "  thread %u: %s\n", m->id, __atomic_load_n(&m->doing, __ATOMIC_RELAXED));
+	pthread_mutex_unlock(&rt->muts_lock);
 	fflush(stderr);
 	rt_fail_printed(rt, MG_FATAL, msg);
 }

@@ -151,7 +151,10 @@ struct mg_runtime {
 	FILE *trace;
 	rt_types types;
 	rt_rootstack globals;
-	rt_mutator *muts;           /* attached threads, in attach order (gc/sched.c's lock) */
+	rt_mutator *muts;           /* attached threads, in attach order: changed under muts_lock
+	                             * (and the scheduler's lock, gc/sched.c); walked under either,
+	                             * or with the world stopped */
+	pthread_mutex_t muts_lock;
 	uint32_t nmuts;             /* attached now */
 	uint32_t next_mid;          /* the last id given */
 	int poll;                   /* atomic: non-zero when threads must stop at a safepoint */

@@ -395,15 +395,15 @@ _Thread_local rt_mutator *rt_tls_mut;
 rt_mutator *rt_self_or_null(mg_runtime *rt)
 {
 	pthread_t me = pthread_self();
-	/* The list changes only under the scheduler's lock, and never by
-	 * this thread's own entry while it asks. */
-	for (rt_mutator *m = __atomic_load_n(&rt->muts, __ATOMIC_ACQUIRE); m;
-	     m = __atomic_load_n(&m->next, __ATOMIC_ACQUIRE))
-		if (pthread_equal(m->thread, me)) {
-			rt_tls_mut = m;
-			return m;
-		}
-	return NULL;
+	rt_mutator *found = NULL;
+	pthread_mutex_lock(&rt->muts_lock);
+	for (rt_mutator *m = rt->muts; m && !found; m = m->next)
+		if (pthread_equal(m->thread, me))
+			found = m;
+	pthread_mutex_unlock(&rt->muts_lock);
+	if (found)
+		rt_tls_mut = found;
+	return found;
 }
 
 rt_mutator *rt_self_slow(mg_runtime *rt)
@@ -430,23 +430,27 @@ rt_mutator *rt_mutator_new(mg_runtime *rt)
 	m->rand_state = m->id == 1 ? rt->rand_seed : rt_mix64(rt->rand_seed + m->id);
 	m->roots_scanned = true; /* an empty stack is black (gc/sched.c) */
 	m->state = RT_M_NATIVE;
+	pthread_mutex_lock(&rt->muts_lock);
 	rt_mutator **pp = &rt->muts;
 	while (*pp)
 		pp = &(*pp)->next;
-	__atomic_store_n(pp, m, __ATOMIC_RELEASE);
+	*pp = m;
 	__atomic_store_n(&rt->nmuts, rt->nmuts + 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&rt->muts_lock);
 	rt_tls_mut = m;
 	return m;
 }
 
 void rt_mutator_free(mg_runtime *rt, rt_mutator *m)
 {
+	pthread_mutex_lock(&rt->muts_lock);
 	for (rt_mutator **pp = &rt->muts; *pp; pp = &(*pp)->next)
 		if (*pp == m) {
-			__atomic_store_n(pp, m->next, __ATOMIC_RELEASE);
+			*pp = m->next;
 			break;
 		}
 	__atomic_store_n(&rt->nmuts, rt->nmuts - 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&rt->muts_lock);
 	if (rt_tls_mut == m)
 		rt_tls_mut = NULL;
 	free(m->stack.v);
@@ -477,10 +481,11 @@ void rt_progress_tick(mg_runtime *rt)
 	                                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;
 	uint64_t n = 0;
-	pthread_mutex_lock(&rt->trace_lock);
-	for (rt_mutator *m = __atomic_load_n(&rt->muts, __ATOMIC_ACQUIRE); m;
-	     m = __atomic_load_n(&m->next, __ATOMIC_ACQUIRE))
+	pthread_mutex_lock(&rt->muts_lock);
+	for (rt_mutator *m = rt->muts; m; m = m->next)
 		n += __atomic_load_n(&m->safepoints, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&rt->muts_lock);
+	pthread_mutex_lock(&rt->trace_lock);
 	rt->progress(rt, n, rt->progress_ud);
 	pthread_mutex_unlock(&rt->trace_lock);
 }
@@ -536,6 +541,7 @@ void rt_init(mg_runtime *rt, const mg_config *cfg)
 	rt->rand_seed = rt->cfg.seed_set ? rt->cfg.seed : rt->start_ns ^ (uint64_t)(uintptr_t)rt;
 	pthread_mutex_init(&rt->types.lock, NULL);
 	pthread_mutex_init(&rt->trace_lock, NULL);
+	pthread_mutex_init(&rt->muts_lock, NULL);
 	rt_type_register(rt, &mg_type_int64);
 	rt_type_register(rt, &mg_type_ptr);
 	rt_type_register(rt, &mg_type_string);
@@ -562,6 +568,7 @@ void rt_destroy(mg_runtime *rt)
 		rt_mutator_free(rt, rt->muts);
 	free(rt->globals.v);
 	pthread_mutex_destroy(&rt->trace_lock);
+	pthread_mutex_destroy(&rt->muts_lock);
 }
 
 const mg_config *mg_runtime_config(const mg_runtime *rt)
