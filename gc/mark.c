@@ -342,14 +342,18 @@ void gc_scan_all_roots(mg_runtime *rt, gc_roots which)
 {
 	gc_state *gc = gc_of(rt);
 	gc_p *p = rt_self(rt)->p;
-	if (which == GC_ROOTS_ALL) {
+	if (which == GC_ROOTS_ALL) { /* the stopped world's whole scan, or dijkstra's rescan */
 		__atomic_store_n(&gc->cur.stacks, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&gc->cur.globals, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&gc->globals_scanned, false, __ATOMIC_RELAXED);
 	}
-	for (rt_mutator *m = rt->muts; m; m = m->next)
+	rt_mutator *self = rt_self(rt);
+	for (rt_mutator *m = rt->muts; m; m = m->next) {
+		if (m != self && which != GC_ROOTS_ALL && gc_test_skip(GC_HOOK_SKIP_OTHER_ROOTS))
+			continue;
 		if (which == GC_ROOTS_ALL || (!m->roots_scanned && (which == GC_ROOTS_UNSCANNED || m->state == RT_M_NATIVE)))
 			scan_thread_roots(rt, p, m);
+	}
 	/* No thread at all, or all attached after the globals' scan. */
 	if (which != GC_ROOTS_NATIVE && !__atomic_exchange_n(&gc->globals_scanned, true, __ATOMIC_RELAXED)) {
 		uint64_t gl = scan_rootstack(rt, p, &rt->globals);

@@ -460,6 +460,66 @@ Test(threads, a_threads_scope_keeps_its_object_through_anothers_collections, .ti
 	mgt_close(rt);
 }
 
+/* ---- the protocol step: the stopped world scans other threads' roots ---- */
+
+/* A thread in native code for a whole cycle never reaches a safepoint of
+ * it: only the stopped world (sweep termination, the end-of-mark re-check)
+ * scans its scopes.  With that step removed (the test hook), checkmark
+ * finds its object unmarked and names its root; the twin above
+ * (a_threads_scope_keeps_its_object…) is the same run with the step. */
+static const char *run_child_gc(unsigned hooks, int *status)
+{
+	static char buf[4096];
+	int fd[2];
+	cr_assert_eq(pipe(fd), 0);
+	fflush(stderr);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fd[1], 2);
+		close(fd[0]);
+		mg_config cfg;
+		mgt_config(&cfg); /* checkmark on */
+		cfg.wb = MG_WB_HYBRID; /* the other modes scan every thread at mark start (GC_ROOTS_ALL) */
+		cfg.stoptheworld = 0;
+		mg_runtime *rt = mg_open(&cfg);
+		holder h = {rt, 0, 0, 0};
+		pthread_t th;
+		pthread_create(&th, NULL, hold_in_scope, &h);
+		mg_enter_native(rt);
+		while (__atomic_load_n(&h.stage, __ATOMIC_ACQUIRE) < 1)
+			usleep(100);
+		mg_leave_native(rt);
+		gc_test_set_hooks(hooks);
+		mg_gc(rt);
+		gc_test_set_hooks(0);
+		__atomic_store_n(&h.stage, 2, __ATOMIC_RELEASE);
+		mg_enter_native(rt);
+		pthread_join(th, NULL);
+		_exit(h.v == 4242 ? 0 : 3);
+	}
+	close(fd[1]);
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof buf - 1 && (r = read(fd[0], buf + n, sizeof buf - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = 0;
+	close(fd[0]);
+	waitpid(pid, status, 0);
+	return buf;
+}
+
+Test(threads, without_the_stopped_worlds_scan_of_other_threads_checkmark_fires)
+{
+	int st;
+	const char *err = run_child_gc(GC_HOOK_SKIP_OTHER_ROOTS, &st);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status %d: %s", st, err);
+	cr_assert_not_null(strstr(err, "fatal error: checkmark found unmarked object\n"), "%s", err);
+	cr_assert_not_null(strstr(err, "thread 2 scope root \"thread.mine\""), "%s", err);
+	err = run_child_gc(0, &st);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the twin with the step: status %d: %s", st, err);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 typedef struct stray {
