@@ -460,14 +460,12 @@ Test(threads, a_threads_scope_keeps_its_object_through_anothers_collections, .ti
 	mgt_close(rt);
 }
 
-/* ---- the protocol step: the stopped world scans other threads' roots ---- */
+/* ---- a run in a child process, for what ends in a fatal error ----------- */
 
-/* A thread in native code for a whole cycle never reaches a safepoint of
- * it: only the stopped world (sweep termination, the end-of-mark re-check)
- * scans its scopes.  With that step removed (the test hook), checkmark
- * finds its object unmarked and names its root; the twin above
- * (a_threads_scope_keeps_its_object…) is the same run with the step. */
-static const char *run_child_gc(unsigned hooks, int *status)
+/* Runs body(arg) in a forked child with its stderr piped back (a fatal
+ * error exits the child with status 2: the failure handler is only the
+ * opener's); returns what it wrote, and its status in *status. */
+static const char *in_child(void (*body)(void *), void *arg, int *status)
 {
 	static char buf[4096];
 	int fd[2];
@@ -478,25 +476,8 @@ static const char *run_child_gc(unsigned hooks, int *status)
 	if (pid == 0) {
 		dup2(fd[1], 2);
 		close(fd[0]);
-		mg_config cfg;
-		mgt_config(&cfg); /* checkmark on */
-		cfg.wb = MG_WB_HYBRID; /* the other modes scan every thread at mark start (GC_ROOTS_ALL) */
-		cfg.stoptheworld = 0;
-		mg_runtime *rt = mg_open(&cfg);
-		holder h = {rt, 0, 0, 0};
-		pthread_t th;
-		pthread_create(&th, NULL, hold_in_scope, &h);
-		mg_enter_native(rt);
-		while (__atomic_load_n(&h.stage, __ATOMIC_ACQUIRE) < 1)
-			usleep(100);
-		mg_leave_native(rt);
-		gc_test_set_hooks(hooks);
-		mg_gc(rt);
-		gc_test_set_hooks(0);
-		__atomic_store_n(&h.stage, 2, __ATOMIC_RELEASE);
-		mg_enter_native(rt);
-		pthread_join(th, NULL);
-		_exit(h.v == 4242 ? 0 : 3);
+		body(arg);
+		_exit(0);
 	}
 	close(fd[1]);
 	size_t n = 0;
@@ -507,6 +488,43 @@ static const char *run_child_gc(unsigned hooks, int *status)
 	close(fd[0]);
 	waitpid(pid, status, 0);
 	return buf;
+}
+
+/* ---- the protocol step: the stopped world scans other threads' roots ---- */
+
+/* A thread in native code for a whole cycle never reaches a safepoint of
+ * it: only the stopped world (sweep termination, the end-of-mark re-check)
+ * scans its scopes.  With that step removed (the test hook), checkmark
+ * finds its object unmarked and names its root; the twin above
+ * (a_threads_scope_keeps_its_object…) is the same run with the step. */
+static void gc_with_hooks(void *arg)
+{
+	unsigned hooks = *(unsigned *)arg;
+	mg_config cfg;
+	mgt_config(&cfg); /* checkmark on */
+	cfg.wb = MG_WB_HYBRID; /* the other modes scan every thread at mark start (GC_ROOTS_ALL) */
+	cfg.stoptheworld = 0;
+	mg_runtime *rt = mg_open(&cfg);
+	holder h = {rt, 0, 0, 0};
+	pthread_t th;
+	pthread_create(&th, NULL, hold_in_scope, &h);
+	mg_enter_native(rt);
+	while (__atomic_load_n(&h.stage, __ATOMIC_ACQUIRE) < 1)
+		usleep(100);
+	mg_leave_native(rt);
+	gc_test_set_hooks(hooks);
+	mg_gc(rt);
+	gc_test_set_hooks(0);
+	__atomic_store_n(&h.stage, 2, __ATOMIC_RELEASE);
+	mg_enter_native(rt);
+	pthread_join(th, NULL);
+	if (h.v != 4242)
+		_exit(3);
+}
+
+static const char *run_child_gc(unsigned hooks, int *status)
+{
+	return in_child(gc_with_hooks, &hooks, status);
 }
 
 Test(threads, without_the_stopped_worlds_scan_of_other_threads_checkmark_fires)
@@ -542,38 +560,21 @@ static void *stray_thread(void *arg)
 	return NULL;
 }
 
-/* In a child process (the fatal error ends it with status 2, the
- * failure handler being the opener thread's only): its stderr. */
+static void stray_in_child(void *arg)
+{
+	mg_config cfg;
+	mgt_config(&cfg);
+	mg_runtime *rt = mg_open(&cfg);
+	stray s = {rt, *(int *)arg};
+	pthread_t th;
+	pthread_create(&th, NULL, stray_thread, &s);
+	mg_enter_native(rt);
+	pthread_join(th, NULL);
+}
+
 static const char *run_stray(int mode, int *status)
 {
-	static char buf[4096];
-	int fd[2];
-	cr_assert_eq(pipe(fd), 0);
-	fflush(stderr);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(fd[1], 2);
-		close(fd[0]);
-		mg_config cfg;
-		mgt_config(&cfg);
-		mg_runtime *rt = mg_open(&cfg);
-		stray s = {rt, mode};
-		pthread_t th;
-		pthread_create(&th, NULL, stray_thread, &s);
-		mg_enter_native(rt);
-		pthread_join(th, NULL);
-		_exit(0);
-	}
-	close(fd[1]);
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof buf - 1 && (r = read(fd[0], buf + n, sizeof buf - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = 0;
-	close(fd[0]);
-	waitpid(pid, status, 0);
-	return buf;
+	return in_child(stray_in_child, &mode, status);
 }
 
 Test(threads, heap_call_from_an_unattached_thread_is_fatal)
