@@ -275,6 +275,10 @@ typedef struct gc_p {
 	uint8_t *wbkind;
 	uint32_t wbn, wbcap;
 	mg_wbstats wb;               /* wbtrace=1: this P's barrier counts this cycle (merged) */
+	/* The scan-twice test hook's memory of what this P marked last. */
+#define GC_HOOK_RECENT 64
+	void *hook_recent[GC_HOOK_RECENT];
+	uint32_t hook_recent_n;
 	/* The mutator's marking on this P this cycle (ns): assists, and
 	 * the rest (safepoint slices, check-ins, root scans). */
 	uint64_t cpu_assist, cpu_background;
@@ -420,7 +424,7 @@ typedef struct gc_state {
 #define GC_HOOK_SKIP_STW_RECHECK 1u   /* gcMarkDone's stop-the-world re-check */
 #define GC_HOOK_SKIP_WB_FLUSH 2u      /* the barrier buffers' flushes at mark termination (and at
                                        * slices and check-ins): only a full buffer is flushed */
-#define GC_HOOK_SCAN_TWICE 4u         /* a worker queues an object it marks twice */
+#define GC_HOOK_SCAN_TWICE 4u         /* a worker pushes an object it did not newly mark */
 #define GC_HOOK_SKIP_OTHER_ROOTS 8u   /* a stopped world scans no other thread's roots (those of
                                        * threads in native code, or never at a safepoint) */
 extern unsigned gc_test_hooks;

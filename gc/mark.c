@@ -88,8 +88,21 @@ static inline bool shade_found(mg_runtime *rt, gc_state *gc, gc_p *pp, void *p, 
 	 * an atomic or, and only the thread whose or set it goes on.  One P
 	 * needs no atomics: nothing else marks. */
 	uint64_t *w = &s->markbits[idx >> 6], m = (uint64_t)1 << (idx & 63);
-	if (__atomic_load_n(w, __ATOMIC_RELAXED) & m)
+	if (__atomic_load_n(w, __ATOMIC_RELAXED) & m) {
+		/* The test hook of a marker that scans what it did not newly
+		 * mark: only objects this worker marked itself a moment ago (an
+		 * object marked by its allocation may still be being written
+		 * by its mutator, inv.fresh-unscanned). */
+		if (gc_test_skip(GC_HOOK_SCAN_TWICE) && pp->id != 0 && !s->noscan) {
+			void *obj = (void *)(gc_slot_addr(s, idx) + GC_HDR_SIZE);
+			for (uint32_t i = 0; i < GC_HOOK_RECENT; i++)
+				if (pp->hook_recent[i] == obj) {
+					gc_wput(rt, pp, (gc_work){obj, 0, 0});
+					break;
+				}
+		}
 		return false;
+	}
 	if (RT_UNLIKELY(!(gc_bit_relaxed(s->allocbits, idx))))
 		bad_pointer(rt, (uintptr_t)p, s, idx);
 	if (gc->nproc == 1)
@@ -112,11 +125,8 @@ static inline bool shade_found(mg_runtime *rt, gc_state *gc, gc_p *pp, void *p, 
 		uint32_t reach = s->elem_size < 128 ? s->elem_size : 128;
 		__builtin_prefetch((const void *)(slot + reach - 1));
 		gc_wput(rt, pp, (gc_work){(void *)(slot + GC_HDR_SIZE), 0, 0});
-		/* The test hook of a marker that queues what it marks twice
-		 * (not what it did not mark: that could be an object a mutator
-		 * is just initialising, allocated black, inv.fresh-unscanned). */
 		if (gc_test_skip(GC_HOOK_SCAN_TWICE) && pp->id != 0)
-			gc_wput(rt, pp, (gc_work){(void *)(slot + GC_HDR_SIZE), 0, 0});
+			pp->hook_recent[pp->hook_recent_n++ % GC_HOOK_RECENT] = (void *)(slot + GC_HDR_SIZE);
 	}
 	return true;
 }

@@ -8,8 +8,8 @@
  *    whose only protection is a buffered barrier record is lost (checkmark);
  *  - the stop-the-world re-check: without it, work that the flush found is
  *    dropped instead of marking being resumed (checkmark);
- *  - marking exactly once: a worker that queues what it marks twice is
- *    caught by the heap check's grey-set accounting.
+ *  - marking exactly once: a worker that pushes objects it did not newly
+ *    mark is caught by the heap check's grey-set accounting.
  * And a bounded race of workers and mutator on the same objects (graph
  * rewiring, maps growing under iterators) with checkmark every cycle.
  */
