@@ -4,8 +4,8 @@
 #   fatal error: concurrent map writes
 #     thread T: mg_map_set          (one line per thread involved)
 # with exit status 2, at default options, and nothing on stderr before
-# the fatal line (checkmark and the heap check, on, stay quiet: the heap
-# is not corrupted first).  MR_RUNS runs (default 5; the 100 of the issue:
+# the fatal line but gc lines (checkmark and the heap check, on, with a
+# cycle every 50 allocations, stay quiet: the heap is not corrupted first).  MR_RUNS runs (default 5; the 100 of the issue:
 # misuse_map_race_100.sh, label slow), each with its own seed; all but
 # MR_MISSES_OK (default: 1 in 100, rounded down) must be caught.  Also:
 # --list says it is a misuse, and it takes no --threads, --soak or
@@ -23,8 +23,11 @@ procs=()
 [[ ${MAPGC_TEST_PROCS:-} == 1 ]] && procs=(--procs 2)
 misses_ok=${MR_MISSES_OK:-$((runs / 100))}
 misses=0
+cycles=0
 for ((i = 1; i <= runs; i++)); do
-	cli_run MAPGC_DEBUG=gccheckmark=1,heapcheck=1 -- stress map-race --seed "$i" --ops 200000 "${procs[@]}"
+	# A full cycle every 50 allocations, so that checkmark and the heap
+	# check run (and would speak) before the writes collide.
+	cli_run MAPGC_DEBUG=gccheckmark=1,heapcheck=1,gcevery=50,gctrace=1 -- stress map-race --seed "$i" --ops 200000 "${procs[@]}"
 	if [[ $cli_rc -eq 0 ]]; then
 		misses=$((misses + 1))
 		cli_note "run $i: the writes never overlapped (a miss)"
@@ -35,8 +38,10 @@ for ((i = 1; i <= runs; i++)); do
 	[[ $first == *":fatal error: concurrent map writes" ]] ||
 		cli_fail "run $i: the first fatal line is '${first#*:}', want 'fatal error: concurrent map writes'$(cli_tail)"
 	n=${first%%:*}
-	# Nothing before it but the seed report lines of the runtime (none).
-	[[ $n -eq 1 ]] || cli_fail "run $i: $((n - 1)) lines on stderr before the fatal line$(cli_tail)"
+	# Nothing before it but gc lines: no verifier spoke first.
+	other=$(head -n $((n - 1)) "$cli_err" | grep -c -v '^gc [0-9]')
+	[[ $other -eq 0 ]] || cli_fail "run $i: $other lines other than gc lines before the fatal line$(cli_tail)"
+	cycles=$((cycles + $(head -n $((n - 1)) "$cli_err" | grep -c '^gc [0-9]')))
 	mapfile -t lines < <(sed -n "$((n + 1)),\$p" "$cli_err" | grep '^  thread ')
 	[[ ${#lines[@]} -eq 2 ]] || cli_fail "run $i: ${#lines[@]} thread lines after the fatal line, want 2$(cli_tail)"
 	for l in "${lines[@]}"; do
@@ -45,7 +50,8 @@ for ((i = 1; i <= runs; i++)); do
 	[[ ${lines[0]} != "${lines[1]}" ]] || cli_fail "run $i: the same thread twice: ${lines[0]}"
 done
 ((misses <= misses_ok)) || cli_fail "$misses of $runs runs were not caught (at most $misses_ok may be)"
-cli_note "$((runs - misses)) of $runs runs caught, both threads named"
+((cycles > 0)) || cli_fail "no collection ran before any of the fatal lines: the verifiers were never asked"
+cli_note "$((runs - misses)) of $runs runs caught, both threads named, after $cycles checked cycles in all"
 
 cli_run -- stress --list
 cli_expect_rc 0
