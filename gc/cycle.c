@@ -313,7 +313,6 @@ void gc_mark_done(mg_runtime *rt)
  * background mark CPU. */
 static bool background_slice(mg_runtime *rt, uint64_t budget)
 {
-	gc_state *gc = gc_of(rt);
 	rt_mutator *m = rt_self(rt);
 	uint64_t t0 = rt_nanotime(), c0 = rt_cputime();
 	m->in_gc = true;
@@ -323,7 +322,6 @@ static bool background_slice(mg_runtime *rt, uint64_t budget)
 	m->p->cpu_background += cpu;
 	m->mark_cpu += cpu;
 	gc_on_slice(rt, rt_nanotime() - t0, cpu);
-	(void)gc;
 	return empty;
 }
 

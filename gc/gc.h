@@ -20,7 +20,7 @@
  *
  * COLOURS.  Per span: allocbits (slot allocated) and markbits (slot marked).
  *   white = allocated, not marked; grey = marked and in a work buffer of a
- *   P, the shared full list or P 0's hand-over list (work.c); black =
+ *   P, the shared full list or the hand-over list (work.c); black =
  *   marked and in none (scanned, noscan, or allocated during mark:
  *   inv.alloc-black).  Mark bits are set by an atomic or: marked once.
  *   A barrier record not yet flushed is not grey: the flush shades it.
@@ -34,9 +34,10 @@
  * A CYCLE (phases as an X-macro list, GC_PHASE_LIST):
  *   OFF/SWEEP —trigger→ SWEEP_TERMINATION (world stopped: finish sweeping,
  *   enable the barrier, scan roots unless hybrid, wake the mark workers) →
- *   MARK (concurrent: the workers of Ps 1…n-1 mark beside the mutator, which
- *   assists in bounded slices; with one P, slices as assists and at
- *   safepoints; hybrid scans the roots at P 0's first slice or check-in) →
+ *   MARK (concurrent: the workers of the Ps no thread holds mark beside the
+ *   mutator threads, which assist in bounded slices; with one P, slices as
+ *   assists and at safepoints; hybrid scans each thread's roots at its
+ *   first safepoint of the mark, gc/sched.c) →
  *   the re-check (world stopped: flush every barrier buffer, and if any
  *   work buffer holds work, marking resumes: workers.c) → MARK_TERMINATION
  *   (world stopped: dijkstra rescans roots and drains, the re-mark of

@@ -247,14 +247,13 @@ static void poll_slow(mg_runtime *rt)
 
 /* Debug builds name the threads a stop has waited for over a second. */
 #ifndef NDEBUG
-static void report_slow_stop(mg_runtime *rt, gc_state *gc, rt_mutator *self)
+static void report_slow_stop(mg_runtime *rt, rt_mutator *self)
 {
 	for (rt_mutator *m = rt->muts; m; m = m->next)
 		if (m != self && m->state == RT_M_RUNNING)
 			rt_printf("runtime: stopping the world has waited over 1 s for thread %u, running with no "
 			          "safepoint (allocation, mg_safepoint, scope exit) or mg_enter_native\n",
 			          m->id);
-	(void)gc;
 }
 #endif
 
@@ -291,7 +290,7 @@ void gc_stop_world(mg_runtime *rt)
 		}
 		pthread_cond_timedwait(&gc->sched_cv, &gc->sched_lock, &ts);
 		if (!reported && gc->nrun > 1 && rt_nanotime() - t0 > 1000000000) {
-			report_slow_stop(rt, gc, m);
+			report_slow_stop(rt, m);
 			reported = true;
 		}
 #endif
@@ -383,13 +382,24 @@ void mg_thread_detach(mg_runtime *rt)
  * that needs a P takes it from a thread in native code (p_take_locked),
  * the P's worker after GC_NATIVE_RETAKE_NS (gc_worker_may_take), and a
  * stop of the world counts the thread as stopped. */
-void mg_enter_native(mg_runtime *rt)
+/* The calling thread, which must be in state `want` (else the call is
+ * misplaced: fatal); NULL on Boehm, where native code needs nothing
+ * (libgc stops threads wherever they are). */
+static rt_mutator *native_self(mg_runtime *rt, rt_mstate want, const char *call, const char *wrong)
 {
 	rt_mutator *m = rt_self(rt);
 	if (gc_is_boehm(rt))
+		return NULL;
+	if (m->state != want)
+		mg_fatal(rt, "%s: thread %u %s", call, m->id, wrong);
+	return m;
+}
+
+void mg_enter_native(mg_runtime *rt)
+{
+	rt_mutator *m = native_self(rt, RT_M_RUNNING, "mg_enter_native", "is already in native code");
+	if (!m)
 		return;
-	if (m->state != RT_M_RUNNING)
-		mg_fatal(rt, "mg_enter_native: thread %u is already in native code", m->id);
 	gc_state *gc = gc_of(rt);
 	hand_in(rt, m);
 	pthread_mutex_lock(&gc->sched_lock);
@@ -402,11 +412,9 @@ void mg_enter_native(mg_runtime *rt)
 
 void mg_leave_native(mg_runtime *rt)
 {
-	rt_mutator *m = rt_self(rt);
-	if (gc_is_boehm(rt))
+	rt_mutator *m = native_self(rt, RT_M_NATIVE, "mg_leave_native", "is not in native code");
+	if (!m)
 		return;
-	if (m->state != RT_M_NATIVE)
-		mg_fatal(rt, "mg_leave_native: thread %u is not in native code", m->id);
 	gc_state *gc = gc_of(rt);
 	pthread_mutex_lock(&gc->sched_lock);
 	while (gc->stw)

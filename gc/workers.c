@@ -27,16 +27,20 @@
  * stopped for the collector (the heap check, mark termination).
  *
  * THE END OF MARK (Go's gcMarkDone).  A worker that runs dry when no other
- * runs and no full buffer is left sets p0_req: P 0, the mutator's P,
- * holds work no worker can see — its buffers, the hand-over list of hooked
- * items.  The mutator checks p0_req at every allocation and safepoint
- * during mark (gc_p0_checkin: the ragged barrier, with one mutator):
- * roots not yet scanned are scanned; any work P 0 holds is published or
- * done; and only when P 0 has nothing and no worker runs does it stop the
- * workers and, with the world stopped, re-check every P's buffers and the
- * lists (gc_workers_mark_done).  Work found there — a worker published a
- * buffer between its last check and the stop — resumes concurrent
- * marking instead of terminating with grey objects (Go #27993).
+ * runs and no full buffer is left sets p0_req: the mutator threads hold
+ * work no worker can see — their Ps' buffers and barrier records, and for
+ * a lone mutator the hand-over list of hooked items.  Each thread checks
+ * p0_req at every allocation and safepoint during mark (gc_p0_checkin: the
+ * first to see it answers for its own P): roots not yet scanned are
+ * scanned; any work its P holds is published or done; and when it has
+ * nothing and no worker runs, it stops the world, flushes every P's
+ * barrier buffer, scans the roots of any thread that never reached a
+ * safepoint, does the hooked items only a stopped world may do with
+ * several threads, and re-checks every P's buffers and the lists
+ * (gc_mark_done).  Work found there — a worker published a buffer between
+ * its last check and the stop, another thread's barrier recorded some —
+ * resumes concurrent marking instead of terminating with grey objects
+ * (Go #27993).
  */
 #include "gc/gc.h"
 #include "gc/gc_test.h"
